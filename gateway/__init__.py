@@ -1,0 +1,1 @@
+"""The HTTP gateway: identity, authorization, validation; calls services by RPC."""

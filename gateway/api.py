@@ -1,0 +1,206 @@
+"""The route entrypoint: every HTTP concern once, so routes hold only their call.
+
+For each request: request id -> authenticate -> role check -> size, JSON and schema
+-> idempotency replay -> the route's worker -> JSON answer or the API's error body.
+"""
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from eventlet.event import Event
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from sqlalchemy.exc import IntegrityError
+
+from gateway import auth
+from gateway.errors import ApiError, error_response, forbidden, invalid, json_response, unauthenticated
+from gateway.models import IdempotentResponse, User
+from services.common import metrics
+from services.common.clock import utcnow
+from services.common.dependencies import Database
+from services.common.errors import ServiceError
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+@dataclass
+class Call:
+    """What a route's worker receives."""
+    request_id: str
+    user: object = None
+    body: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+
+
+class ApiRoute(HttpRequestHandler):
+    def __init__(self, method, url, roles=None, body=None, query=None, creates=False,
+                 public=False, status=200, summary="", response=None, **kwargs):
+        self.roles = tuple(roles) if roles else None  # None: any signed-in user
+        self.body_schema, self.query_schema = body, query
+        self.creates, self.public, self.status = creates, public, status
+        self.summary, self.response_schema = summary, response
+        super().__init__(method, url, **kwargs)
+
+    # the request -----------------------------------------------------------------------
+    def handle_request(self, request):
+        request.shallow = False  # nameko's server hands requests over shallow
+        started = time.perf_counter()
+        request_id = (request.headers.get("X-Request-ID") or "")[:128] or str(uuid.uuid4())
+        try:
+            response = self._handle(request, request_id)
+        except ApiError as exc:
+            response = error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+        except ServiceError as exc:
+            response = error_response(exc.status, exc.code, exc.message, exc.details)
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, self.url,
+                          extra={"correlation_id": request_id})
+            response = error_response(500, "INTERNAL", "internal error")
+        response.headers["X-Request-ID"] = request_id
+        metrics.HTTP_REQUESTS.labels(request.method, self.url, response.status_code).inc()
+        metrics.HTTP_LATENCY.labels(request.method, self.url).observe(time.perf_counter() - started)
+        return response
+
+    def _handle(self, request, request_id):
+        user = None if self.public else self._authenticate(request)
+        if self.roles is not None and user.role not in self.roles:
+            raise forbidden("this needs one of the roles: %s" % ", ".join(self.roles))
+        call = Call(request_id=request_id, user=user,
+                    body=self._load_body(request), query=self._load_query(request))
+        replay = self._idempotent_start(request, call)
+        if replay is not None:
+            return replay
+        try:
+            status, payload = self._run_worker(request, call)
+        except Exception:
+            self._idempotent_abandon(request, call)  # a failed request may be retried
+            raise
+        self._idempotent_finish(request, call, status, payload)
+        return json_response(status, payload)
+
+    def _run_worker(self, request, call):
+        event = Event()
+        self.container.spawn_worker(
+            self, (call,), request.path_values,
+            context_data={"correlation_id": call.request_id},
+            handle_result=lambda worker_ctx, result, exc_info: (
+                event.send(result, exc_info), (result, exc_info))[1])
+        result = event.wait()
+        if isinstance(result, tuple):
+            return result
+        return self.status, result
+
+    # authentication ------------------------------------------------------------------
+    def _authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthenticated()
+        gateway = self._gateway_db()
+        try:
+            user_id = auth.read_token(token.strip(), gateway.container.config["JWT_SECRET"])
+        except auth.BadToken as exc:
+            raise unauthenticated("invalid token: %s" % exc) from None
+        with gateway.sessions() as session:
+            user = session.get(User, user_id)
+            if user is None or user.disabled:
+                raise unauthenticated("the token's user is unknown or disabled")
+            session.expunge(user)
+        return user
+
+    # input -----------------------------------------------------------------------------
+    def _load_body(self, request):
+        if self.body_schema is None:
+            return {}
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", "the body is over 1 MiB")
+        raw = request.stream.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", "the body is over 1 MiB")
+        request.cm_raw_body = raw
+        if not raw.strip():
+            document = {}
+        else:
+            try:
+                document = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise ApiError(400, "MALFORMED_JSON", "the body is not valid JSON: %s" % exc) from None
+        if not isinstance(document, dict):
+            raise invalid({"_schema": ["the body must be a JSON object"]})
+        return _validated(self.body_schema, document)
+
+    def _load_query(self, request):
+        if self.query_schema is None:
+            if request.args:
+                raise invalid({key: ["unknown query parameter"] for key in request.args})
+            return {}
+        document = {}
+        for key in request.args:
+            values = request.args.getlist(key)
+            document[key] = values[0] if len(values) == 1 else values
+        return _validated(self.query_schema, document)
+
+    # idempotency ---------------------------------------------------------------------
+    def _idempotent_start(self, request, call):
+        key = request.headers.get("Idempotency-Key")
+        if not (self.creates and key):
+            return None
+        if len(key) > 200:
+            raise invalid({"Idempotency-Key": ["at most 200 characters"]})
+        digest = hashlib.sha256(getattr(request, "cm_raw_body", b"")).hexdigest()
+        route = "%s %s" % (request.method, request.path)
+        db = self._gateway_db()
+        with db.sessions() as session:
+            try:
+                session.add(IdempotentResponse(user_id=call.user.id, key=key, route=route,
+                                               body_hash=digest, created_at=utcnow()))
+                session.commit()
+                return None  # first use of the key: go on
+            except IntegrityError:
+                session.rollback()
+            first = session.get(IdempotentResponse, (call.user.id, key))
+        if first.body_hash != digest or first.route != route:
+            raise invalid({"Idempotency-Key": ["already used with another request body"]},
+                          "Idempotency-Key reused with a different request")
+        if first.status is None:
+            raise ApiError(409, "CONFLICT", "a request with this Idempotency-Key is in progress")
+        return json_response(first.status, json.loads(first.response))
+
+    def _idempotent_finish(self, request, call, status, payload):
+        key = request.headers.get("Idempotency-Key")
+        if not (self.creates and key):
+            return
+        with self._gateway_db().sessions() as session:
+            row = session.get(IdempotentResponse, (call.user.id, key))
+            row.status, row.response = status, json.dumps(payload, ensure_ascii=False)
+            session.commit()
+
+    def _idempotent_abandon(self, request, call):
+        key = request.headers.get("Idempotency-Key")
+        if not (self.creates and key):
+            return
+        with self._gateway_db().sessions() as session:
+            row = session.get(IdempotentResponse, (call.user.id, key))
+            if row is not None and row.status is None:
+                session.delete(row)
+                session.commit()
+
+    def _gateway_db(self):
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, Database):
+                return dependency
+        raise RuntimeError("the gateway needs its Database dependency")
+
+
+def _validated(schema, document):
+    try:
+        return schema.load(document)
+    except ValidationError as exc:
+        raise invalid(exc.messages) from None
+
+
+route = ApiRoute.decorator

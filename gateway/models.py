@@ -1,0 +1,30 @@
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(32))
+    county: Mapped[str | None] = mapped_column(String(64))
+    union_id: Mapped[int | None] = mapped_column(Integer)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class IdempotentResponse(Base):
+    """The first answer to a creating POST, replayed for a repeat with the same key."""
+    __tablename__ = "idempotency_keys"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    route: Mapped[str] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)       # None while in flight
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,21 @@
+"""RPC with a deadline: nameko's own RPC waits forever for a service that is down."""
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+
+from gateway.errors import ApiError, unavailable
+
+
+def call(proxy, method, *args, timeout=5.0, **kwargs):
+    service = getattr(proxy, "service_name", "a service")
+    try:
+        reply = getattr(proxy, method).call_async(*args, **kwargs)
+        with eventlet.Timeout(timeout):
+            return reply.result()
+    except eventlet.Timeout:
+        raise unavailable(service, "no answer within %ss" % timeout) from None
+    except UnknownService:
+        raise unavailable(service, "not running") from None
+    except (ConnectionError, OSError) as exc:
+        raise unavailable(service, "broker unreachable (%s)" % exc.__class__.__name__) from None
+    except RemoteError as exc:
+        raise ApiError(500, "INTERNAL", "%s failed: %s" % (service, exc.exc_type)) from None

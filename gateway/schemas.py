@@ -1,0 +1,174 @@
+"""The HTTP contract: request bodies and queries (strict) and answers, for validation
+and for the OpenAPI document alike."""
+from marshmallow import fields, validate
+
+from services.common.schema import Strict
+
+ROLES = ("city_admin", "county_reviewer", "union_admin", "finance", "worker", "ops")
+LEVELS = ("city", "county", "grassroots")
+CATEGORIES = ("culture", "sports", "reading", "lecture", "exhibition", "women")
+STATUSES = ("submitted", "approved", "rejected", "returned")
+SEASONS = ("spring", "summer", "autumn", "winter")
+YUAN = validate.Regexp(r"^(0|[1-9]\d{0,11})(\.\d{1,2})?$",
+                       error="a yuan amount such as \"290.00\"")
+
+
+class Paging(Strict):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+# auth and users --------------------------------------------------------------------------
+class TokenRequest(Strict):
+    username = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class TokenAnswer(Strict):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class UserCreate(Strict):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[\w.@-]{3,64}$", error="3-64 letters, digits or . _ @ -"))
+    password = fields.String(required=True, validate=validate.Length(8, 200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    county = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    union_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class UserAnswer(Strict):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    county = fields.String(allow_none=True)
+    union_id = fields.Integer(allow_none=True)
+    disabled = fields.Boolean()
+
+
+# unions -------------------------------------------------------------------------------
+class Contact(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 50))
+    phone = fields.String(load_default=None, validate=validate.Length(max=30))
+    role = fields.String(load_default=None, validate=validate.Length(max=50))
+
+
+class UnionCreate(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    county = fields.String(required=True, validate=validate.Length(1, 64))
+    parent_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    members = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000_000))
+    contacts = fields.List(fields.Nested(Contact), load_default=list)
+
+
+class UnionQuery(Paging):
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    county = fields.String()
+    parent_id = fields.Integer()
+    name = fields.String()
+
+
+# funds and subsidies --------------------------------------------------------------------
+class FundCreate(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    policy = fields.String(required=True, validate=validate.OneOf(("activity", "venue")))
+    county = fields.String(load_default=None, allow_none=True)
+    budget = fields.String(required=True, validate=YUAN)
+
+
+class FundQuery(Paging):
+    year = fields.Integer(validate=validate.Range(2000, 2100))
+    policy = fields.String(validate=validate.OneOf(("activity", "venue")))
+    county = fields.String()
+
+
+class SubsidyQuery(Paging):
+    activity_id = fields.Integer(required=True)
+
+
+# activities -------------------------------------------------------------------------
+class Evidence(Strict):
+    kind = fields.String(required=True,
+                         validate=validate.OneOf(("photo", "sign_in_sheet", "receipt", "other")))
+    url = fields.Url(required=True, schemes={"http", "https"})
+
+
+class ActivityChanges(Strict):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    held_on = fields.Date(required=True)
+    participants = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    expenses = fields.String(required=True, validate=YUAN)
+    evidence = fields.List(fields.Nested(Evidence), required=True,
+                           validate=validate.Length(min=1, max=50))
+    venue_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    lecturer_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=5000))
+
+
+class ActivityCreate(ActivityChanges):
+    union_id = fields.Integer(required=True, strict=True)
+
+
+class ActivityQuery(Paging):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    county = fields.String()
+    union_id = fields.Integer()
+    season = fields.String(validate=validate.OneOf(SEASONS))
+    year = fields.Integer(validate=validate.Range(2000, 2100))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    tier = fields.String(validate=validate.OneOf(LEVELS))
+
+
+class ApproveBody(Strict):
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ReasonBody(Strict):
+    reason = fields.String(required=True, validate=[
+        validate.Length(min=1, max=2000),
+        validate.Predicate("strip", error="must not be blank")])
+
+
+# notifications, venues, operations ---------------------------------------------------
+class InboxQuery(Paging):
+    unread = fields.Boolean(load_default=False)
+
+
+class MarkRead(Strict):
+    ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True)
+
+
+class VenueCreate(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    kind = fields.String(required=True)
+    county = fields.String(required=True, validate=validate.Length(1, 64))
+    host_union_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True,
+                             validate=validate.Range(-180, 180))
+    floor_area_m2 = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    seats = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    opening_hours = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=100))
+    e_reading_devices = fields.Integer(load_default=0, strict=True,
+                                       validate=validate.Range(min=0))
+
+
+class VenueQuery(Paging):
+    kind = fields.String()
+    county = fields.String()
+    status = fields.String(validate=validate.OneOf(("open", "closed")))
+
+
+class Redrive(Strict):
+    service = fields.String(required=True,
+                            validate=validate.OneOf(("activities", "subsidies", "library",
+                                                     "notify")))
+    ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True)

@@ -1,0 +1,1 @@
+"""Activities: the unions directory, activities and their review trail, seasons, lectures."""

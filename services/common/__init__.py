@@ -1,0 +1,1 @@
+"""The shared kernel: config, database, events, outbox, inbox, retries, metrics."""

@@ -1,0 +1,101 @@
+"""A reliable event handler: validated envelopes, retries with backoff, dead letters.
+
+nameko acknowledges a message whose handler raised, and the event is gone. Here a
+failure is republished (with publisher confirms) to a delay queue whose TTL returns it
+to the handler's queue, with the attempt count in a header; after the last delay it is
+stored as a dead letter that ops can list and re-drive. Only then is the original
+acknowledged; if even that fails the message is requeued, never dropped.
+"""
+import logging
+import traceback
+
+from marshmallow import ValidationError
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+from nameko.messaging import Consumer
+
+from services.common import metrics
+from services.common.dependencies import Database
+from services.common.events import UnknownEvent, read_envelope, spec_for
+from services.common.topology import event_queue, retry_queue
+
+log = logging.getLogger(__name__)
+ATTEMPTS_HEADER = "x-cm-attempts"
+
+
+class ReliableEventHandler(EventHandler):
+    def __init__(self, event_type, **kwargs):
+        self.spec = spec_for(event_type)
+        super().__init__(self.spec.producer, event_type, **kwargs)
+
+    def setup(self):
+        settings = self.container.config["CM"]
+        self.quorum = settings["quorum_queues"]
+        self.retry_delays = list(settings["retry_delays"])
+        self.queue = event_queue(self.container.service_name, self.event_type, self.quorum)
+        self.publisher = Publisher(self.container.config["AMQP_URI"])
+        Consumer.setup(self)  # register the queue; skip EventHandler's own naming
+
+    @property
+    def consumer_name(self):
+        return self.queue.name
+
+    def _database(self):
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, Database):
+                return dependency
+        raise RuntimeError("a reliable event handler needs a Database dependency")
+
+    def handle_message(self, body, message):
+        try:
+            envelope = read_envelope(body)
+        except (ValidationError, UnknownEvent) as exc:
+            # A malformed event will never succeed: park it at once, do not retry.
+            self._settle_failure(message, body, "invalid envelope: %s" % exc, final=True)
+            return
+        context_data = {"correlation_id": envelope["correlation_id"],
+                        "causation_id": envelope["event_id"]}
+        self.container.spawn_worker(
+            self, (envelope,), {}, context_data=context_data,
+            handle_result=lambda worker_ctx, result=None, exc_info=None:
+                self._after_worker(message, body, result, exc_info))
+
+    def _after_worker(self, message, body, result, exc_info):
+        if exc_info is None:
+            metrics.EVENTS_HANDLED.labels(self.container.service_name, self.event_type, "ok").inc()
+            self.queue_consumer.ack_message(message)
+        else:
+            error = "".join(traceback.format_exception(*exc_info))
+            self._settle_failure(message, body, error, final=False)
+        return result, exc_info
+
+    def _settle_failure(self, message, body, error, final):
+        service = self.container.service_name
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        metrics.EVENTS_HANDLED.labels(service, self.event_type, "error").inc()
+        try:
+            if not final and attempts <= len(self.retry_delays):
+                self._send_to_retry(body, attempts, error)
+                metrics.EVENT_RETRIES.labels(service, self.event_type).inc()
+            else:
+                self._database().record_dead_letter(self.queue.name, body, error, attempts)
+                metrics.DEAD_LETTERS.labels(service, self.event_type).inc()
+                log.error("dead-lettered %s after %d attempts", self.event_type, attempts)
+        except Exception:
+            log.exception("could not park a failed %s; requeueing it", self.event_type)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def _send_to_retry(self, body, attempts, error):
+        delay = self.retry_delays[attempts - 1]
+        parking = retry_queue(self.queue.name, delay, self.quorum)
+        log.warning("%s failed (attempt %d); retrying in %ss: %s",
+                    self.event_type, attempts, delay, error.strip().splitlines()[-1])
+        self.publisher.publish(body, exchange=parking.exchange, routing_key=parking.name,
+                               declare=[parking, self.queue], serializer="json",
+                               headers={ATTEMPTS_HEADER: attempts,
+                                        "x-cm-last-error": error[-500:]})
+
+
+handle_event = ReliableEventHandler.decorator

@@ -1,0 +1,121 @@
+"""nameko dependency providers: the database (with its outbox relay) and metrics."""
+import json
+import time
+import weakref
+
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import HttpRequestHandler
+from nameko.rpc import Rpc
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import sessionmaker
+
+from services.common import metrics
+from services.common.clock import utcnow
+from services.common.database import make_engine, service_database_url
+from services.common.outbox import OutboxRelay
+from services.common.unit_of_work import UnitOfWork
+
+
+class DatabaseAccess:
+    """What an entrypoint sees as self.db."""
+
+    def __init__(self, provider, correlation_id, causation_id):
+        self.provider = provider
+        self._correlation_id = correlation_id
+        self._causation_id = causation_id
+
+    def unit_of_work(self):
+        provider = self.provider
+        wake = provider.relay.wake if provider.relay else None
+        return UnitOfWork(provider.sessions, provider.tables, provider.container.service_name,
+                          self._correlation_id, self._causation_id, wake)
+
+    def session(self):
+        """A plain session (queries, or the gateway's own small writes): `with db.session() as s:`."""
+        return self.provider.sessions()
+
+
+class Database(DependencyProvider):
+    """The service's own database; with messaging tables it also runs the outbox relay."""
+
+    def __init__(self, tables=None, name=None):
+        self.tables = tables
+        self.name = name  # database name when it differs from the service name
+
+    def setup(self):
+        settings = self.container.config["CM"]
+        self.url = service_database_url(self.name or self.container.service_name, settings)
+        self.engine = make_engine(self.url, pool_size=self.container.max_workers + 2)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.relay = None
+        if self.tables is None:
+            return
+        self.relay = OutboxRelay(self.engine, self.tables.outbox,
+                                 self.container.config["AMQP_URI"],
+                                 self.container.service_name,
+                                 sweep_seconds=settings["outbox_sweep_seconds"],
+                                 quorum=settings["quorum_queues"])
+
+    def start(self):
+        if self.relay is not None:
+            self._relay_thread = self.container.spawn_managed_thread(
+                self.relay.run, identifier="outbox-relay")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()  # finishes the row in hand, then leaves
+            self._relay_thread.wait()
+        self.engine.dispose()
+
+    def kill(self):
+        if self.relay is not None:
+            self.relay.stop()
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        context = worker_ctx.context_data
+        return DatabaseAccess(self, context.get("correlation_id"), context.get("causation_id"))
+
+    # used by the reliable event handler and the ops endpoints --------------------
+    def record_dead_letter(self, queue, body, error, attempts):
+        envelope = body if isinstance(body, dict) else {}
+        with self.engine.begin() as conn:
+            conn.execute(insert(self.tables.dead_letters).values(
+                queue=queue, event_id=str(envelope.get("event_id") or "") or None,
+                event_type=envelope.get("event_type"),
+                body=json.dumps(body, ensure_ascii=False, default=str),
+                error=error[-4000:], attempts=attempts, created_at=utcnow()))
+        self.observe_dead_letters()
+
+    def observe_dead_letters(self):
+        table = self.tables.dead_letters
+        with self.engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(table)
+                                 .where(table.c.redriven_at.is_(None))).scalar()
+        metrics.DEAD_LETTERS_OPEN.labels(self.container.service_name).set(count)
+
+    def ping(self):
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+
+class EntrypointMetrics(DependencyProvider):
+    """RED figures for every RPC method and event handler, from nameko's worker hooks."""
+
+    def setup(self):
+        self._started = weakref.WeakKeyDictionary()
+
+    def worker_setup(self, worker_ctx):
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        entrypoint = worker_ctx.entrypoint
+        if isinstance(entrypoint, HttpRequestHandler):
+            return  # HTTP routes are measured by the HTTP layer with their status
+        kind = "rpc" if isinstance(entrypoint, Rpc) else "event"
+        name = entrypoint.method_name
+        service = self.container.service_name
+        outcome = "error" if exc_info else "ok"
+        elapsed = time.perf_counter() - self._started.pop(worker_ctx, time.perf_counter())
+        metrics.ENTRYPOINT_CALLS.labels(service, kind, name, outcome).inc()
+        metrics.ENTRYPOINT_LATENCY.labels(service, kind, name).observe(elapsed)

@@ -1,0 +1,148 @@
+"""The outbox relay: publishes pending rows in order, with publisher confirms.
+
+A row is marked sent only after the broker confirmed it. A unit of work that commits
+wakes the relay at once; a sweep every few seconds catches what a crash left behind.
+Publishing a row twice is allowed (consumers' inboxes absorb it); losing one is not.
+"""
+import json
+import logging
+import threading
+from datetime import timezone
+
+from kombu import Connection
+from sqlalchemy import func, select, update
+
+from services.common import metrics
+from services.common.clock import utcnow
+from services.common.database import is_postgres
+from services.common.topology import event_exchange, queues_fed_by
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+class OutboxRelay:
+    def __init__(self, engine, outbox, amqp_uri, producer, sweep_seconds=1.0, quorum=False):
+        self.engine = engine
+        self.outbox = outbox
+        self.amqp_uri = amqp_uri
+        self.producer = producer
+        self.sweep_seconds = sweep_seconds
+        self.quorum = quorum
+        self.exchange = event_exchange(producer)
+        self._wake = threading.Event()
+        self._pass_lock = threading.Lock()
+        self._stopping = False
+        self._connection = None
+
+    # lifecycle -----------------------------------------------------------------
+    def wake(self):
+        self._wake.set()
+
+    def stop(self):
+        self._stopping = True
+        self._wake.set()
+
+    def run(self):
+        """The relay loop; runs in a managed green thread until stop()."""
+        while not self._stopping:
+            self._wake.wait(self.sweep_seconds)
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                self.publish_pending()
+            except Exception:  # broker or database away: try again next sweep
+                metrics.OUTBOX_PUBLISH_FAILURES.labels(self.producer).inc()
+                log.warning("outbox relay pass failed; will retry", exc_info=True)
+                self._drop_connection()
+        self._drop_connection()
+
+    # work ----------------------------------------------------------------------
+    def publish_pending(self):
+        """Publish every pending row; returns how many were published."""
+        with self._pass_lock:
+            published = 0
+            while not self._stopping:
+                count = self._publish_batch()
+                published += count
+                if count < BATCH:
+                    break
+            self._observe_backlog()
+            return published
+
+    def _publish_batch(self):
+        if is_postgres(self.engine):
+            return self._publish_batch_claimed()
+        rows = self._pending_rows(self.engine, lock=False)
+        self._publish_rows(rows)
+        with self.engine.begin() as conn:
+            self._mark_sent(conn, rows)
+        return len(rows)
+
+    def _publish_batch_claimed(self):
+        # Replicas skip rows another relay holds, so they never fight over a row.
+        with self.engine.begin() as conn:
+            rows = self._pending_rows(conn, lock=True)
+            self._publish_rows(rows)
+            self._mark_sent(conn, rows)
+        return len(rows)
+
+    def _pending_rows(self, conn_or_engine, lock):
+        query = (select(self.outbox.c.id, self.outbox.c.event_type, self.outbox.c.body)
+                 .where(self.outbox.c.sent_at.is_(None))
+                 .order_by(self.outbox.c.id).limit(BATCH))
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+            return conn_or_engine.execute(query).all()
+        with conn_or_engine.begin() as conn:
+            return conn.execute(query).all()
+
+    def _mark_sent(self, conn, rows):
+        if rows:
+            conn.execute(update(self.outbox).where(self.outbox.c.id.in_([r.id for r in rows]))
+                         .values(sent_at=utcnow()))
+
+    def _publish_rows(self, rows):
+        if not rows:
+            return
+        producer = self._producer()
+        for row in rows:
+            producer.publish(json.loads(row.body), exchange=self.exchange,
+                             routing_key=row.event_type, serializer="json",
+                             delivery_mode=2, retry=False)
+            metrics.EVENTS_PUBLISHED.labels(self.producer, row.event_type).inc()
+
+    def _producer(self):
+        if self._connection is None:
+            connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=5,
+                                    transport_options={"confirm_publish": True})
+            connection.ensure_connection(max_retries=1)
+            channel = connection.channel()
+            self.exchange(channel).declare()
+            for queue in queues_fed_by(self.producer, self.quorum):
+                queue(channel).declare()
+            self._connection = connection
+            self._kombu_producer = connection.Producer(channel)
+        return self._kombu_producer
+
+    def _drop_connection(self):
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # already broken; nothing to release
+                pass
+            self._connection = None
+
+    def _observe_backlog(self):
+        with self.engine.connect() as conn:
+            pending, oldest = conn.execute(
+                select(func.count(), func.min(self.outbox.c.created_at))
+                .where(self.outbox.c.sent_at.is_(None))).one()
+        metrics.OUTBOX_PENDING.labels(self.producer).set(pending)
+        age = 0.0
+        if oldest is not None:
+            if oldest.tzinfo is None:  # SQLite hands back naive UTC
+                oldest = oldest.replace(tzinfo=timezone.utc)
+            age = (utcnow() - oldest).total_seconds()
+        metrics.OUTBOX_OLDEST_AGE.labels(self.producer).set(age)

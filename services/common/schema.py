@@ -1,0 +1,49 @@
+"""marshmallow helpers shared by every payload in and out."""
+from marshmallow import Schema, ValidationError, RAISE, fields
+
+from services.common import money
+from services.common.clock import iso
+from services.common.errors import Invalid
+
+
+class Strict(Schema):
+    """Unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Yuan(fields.Field):
+    """A decimal string in yuan outside, integer fen inside."""
+
+    default_error_messages = {"invalid": "Not a yuan amount such as \"290.00\"."}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else money.to_yuan(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return money.to_fen(value)
+        except money.BadAmount as exc:
+            raise self.make_error("invalid") from exc
+
+
+class UtcDateTime(fields.Field):
+    """UTC ISO-8601 with a Z; naive values from SQLite are UTC already."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return iso(value)
+
+
+def load(schema, payload):
+    """Validate or raise Invalid with each bad field named."""
+    try:
+        return schema.load(payload if payload is not None else {})
+    except ValidationError as exc:
+        raise Invalid("request validation failed", _flatten(exc.messages)) from None
+
+
+def _flatten(messages):
+    if isinstance(messages, dict):
+        return {str(key): _flatten(value) for key, value in messages.items()}
+    return messages

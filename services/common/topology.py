@@ -1,0 +1,49 @@
+"""Exchanges and queues, declared the same way by producers and consumers.
+
+Producers declare the queues of their events' consumers too, so that an event
+published before its consumer first starts waits for it instead of vanishing.
+"""
+from kombu import Exchange, Queue
+
+from services.common.events import CATALOGUE, queue_name, spec_for
+
+PERSISTENT = 2
+
+
+def event_exchange(producer):
+    # Same attributes as nameko's get_event_exchange, so both may declare it.
+    return Exchange("%s.events" % producer, type="topic", durable=True,
+                    delivery_mode=PERSISTENT, auto_delete=False)
+
+
+def _arguments(quorum, extra=None):
+    arguments = dict(extra or {})
+    if quorum:
+        arguments["x-queue-type"] = "quorum"
+    return arguments or None
+
+
+def event_queue(consumer, event_type, quorum=False):
+    spec = spec_for(event_type)
+    return Queue(queue_name(consumer, event_type), exchange=event_exchange(spec.producer),
+                 routing_key=event_type, durable=True, auto_delete=False,
+                 queue_arguments=_arguments(quorum))
+
+
+def retry_queue(target_queue, delay_seconds, quorum=False):
+    """A parking queue whose messages expire back into target_queue after the delay."""
+    return Queue("%s.retry.%ss" % (target_queue, delay_seconds), exchange=Exchange(""),
+                 routing_key="%s.retry.%ss" % (target_queue, delay_seconds),
+                 durable=True, auto_delete=False,
+                 queue_arguments=_arguments(quorum, {
+                     "x-message-ttl": int(delay_seconds * 1000),
+                     "x-dead-letter-exchange": "",
+                     "x-dead-letter-routing-key": target_queue,
+                 }))
+
+
+def queues_fed_by(producer, quorum=False):
+    """Every consumer queue that the producer's events go to."""
+    return [event_queue(consumer, spec.event_type, quorum)
+            for spec in CATALOGUE.values() if spec.producer == producer
+            for consumer in spec.consumers]

@@ -1,0 +1,62 @@
+"""One transaction: the state change, the inbox mark and the outbox rows together.
+
+Entry points read: validate -> domain -> `with db.unit_of_work() as uow: ...; uow.commit()`
+-> answer. Events emitted in the unit are published only after it commits.
+"""
+import json
+
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from services.common.clock import utcnow
+from services.common.events import make_envelope
+
+
+class UnitOfWork:
+    def __init__(self, session_factory, tables, producer, correlation_id=None,
+                 causation_id=None, after_commit=None):
+        self._session_factory = session_factory
+        self._tables = tables
+        self._producer = producer
+        self._correlation_id = correlation_id
+        self._causation_id = causation_id
+        self._after_commit = after_commit
+        self.emitted = []
+        self.session = None
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        self._committed = False
+        return self
+
+    def __exit__(self, *exc_info):
+        if not self._committed:
+            self.session.rollback()
+        self.session.close()
+
+    def claim(self, consumer, event_id):
+        """Mark an event processed; False when this consumer processed it already."""
+        dialect = self.session.get_bind().dialect.name
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert_(self._tables.inbox).values(
+            consumer=consumer, event_id=event_id, processed_at=utcnow()
+        ).on_conflict_do_nothing()
+        return self.session.execute(statement).rowcount == 1
+
+    def emit(self, event_type, data):
+        envelope = make_envelope(event_type, data, self._producer,
+                                 self._correlation_id, self._causation_id)
+        self.session.execute(insert(self._tables.outbox).values(
+            event_id=envelope["event_id"], event_type=event_type,
+            body=json.dumps(envelope, ensure_ascii=False, default=str),
+            created_at=utcnow(),
+        ))
+        self.emitted.append(envelope)
+        return envelope
+
+    def commit(self):
+        self.session.commit()
+        self._committed = True
+        if self.emitted and self._after_commit:
+            self._after_commit()

@@ -1,0 +1,1 @@
+"""Library: the reading network of venues, holdings, loans and four-goods evaluations."""

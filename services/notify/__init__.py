@@ -1,0 +1,1 @@
+"""Notify: audiences, templates (zh-CN first), the in-app inbox and deliveries."""

@@ -1,0 +1,1 @@
+"""Subsidies: funds and budgets, versioned policies, decisions, ledger, disbursement."""
