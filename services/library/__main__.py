@@ -1,4 +1,8 @@
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # we pin it knowingly
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 

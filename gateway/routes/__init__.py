@@ -1,0 +1,1 @@
+"""Route groups, one module per domain; gateway.service.Service combines them."""

@@ -1,0 +1,109 @@
+# Shared by scripts/start and scripts/test: a virtual environment with the pinned
+# packages, and the local RabbitMQ / PostgreSQL started (or installed) when needed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+say() { printf '\033[1m[culture-matrix]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[culture-matrix] %s\033[0m\n' "$*" >&2; exit 1; }
+
+ensure_venv() {
+  local stamp="$VENV/.lock-installed"
+  if [ ! -x "$PY" ]; then
+    command -v python3.11 >/dev/null || command -v python3 >/dev/null \
+      || die "Python 3.11 is required (apt-get install python3.11 python3.11-venv)"
+    local base; base="$(command -v python3.11 || command -v python3)"
+    "$base" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
+      || die "Python 3.11 is required; $base is $("$base" --version 2>&1)"
+    say "creating the virtual environment in .venv"
+    "$base" -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/requirements.lock" "$stamp"; then
+    say "installing the pinned packages (requirements.lock)"
+    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.lock"
+    cp "$ROOT/requirements.lock" "$stamp"
+  fi
+}
+
+# host and port of a URL, or nothing when it is not on this machine
+local_endpoint() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+from urllib.parse import urlsplit
+url, default_port = sys.argv[1], int(sys.argv[2])
+parts = urlsplit(url)
+host = parts.hostname or "localhost"
+if host in ("localhost", "127.0.0.1", "::1"):
+    print(host, parts.port or default_port)
+PY
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {  # host port seconds
+  local deadline=$((SECONDS + $3))
+  until port_open "$1" "$2"; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.5
+  done
+}
+
+apt_install() {
+  command -v apt-get >/dev/null || return 1
+  [ "$(id -u)" = 0 ] || return 1
+  say "installing $* with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_rabbitmq() {
+  local uri="${CM_AMQP_URI:-amqp://guest:guest@localhost:5672/}" endpoint
+  endpoint="$(local_endpoint "$uri" 5672)"
+  if [ -z "$endpoint" ]; then return 0; fi  # a remote broker is the operator's business
+  set -- $endpoint
+  if ! port_open "$1" "$2"; then
+    if ! command -v rabbitmq-server >/dev/null; then
+      apt_install rabbitmq-server || die "RabbitMQ is not installed and could not be installed: apt-get install rabbitmq-server"
+    fi
+    say "starting RabbitMQ"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    wait_port "$1" "$2" 90 || die "RabbitMQ did not start listening on $1:$2"
+    rabbitmqctl await_startup >/dev/null 2>&1 || true
+  fi
+  ensure_vhost "$uri"
+}
+
+ensure_vhost() {  # a vhost named in the URI is created on a local broker
+  local vhost
+  vhost="$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]).path; print(u.unquote(p[1:]) if len(p)>1 else "/")' "$1")"
+  [ "$vhost" = "/" ] && return 0
+  command -v rabbitmqctl >/dev/null || return 0
+  if ! rabbitmqctl -q list_vhosts 2>/dev/null | grep -qxF "$vhost"; then
+    rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
+    rabbitmqctl -q set_permissions -p "$vhost" guest '.*' '.*' '.*' >/dev/null 2>&1 || true
+  fi
+}
+
+ensure_postgres() {
+  local url="${1:-${CM_DATABASE_URL:-}}" endpoint
+  [ -n "$url" ] || return 0
+  endpoint="$(local_endpoint "$url" 5432)"
+  [ -n "$endpoint" ] || return 0
+  set -- $endpoint
+  port_open "$1" "$2" && return 0
+  local fresh=0
+  if ! command -v pg_ctlcluster >/dev/null; then
+    apt_install postgresql || die "PostgreSQL is not installed and could not be installed: apt-get install postgresql"
+    fresh=1
+  fi
+  say "starting PostgreSQL"
+  local version; version="$(ls /etc/postgresql | sort -V | tail -1)"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start \
+    || die "PostgreSQL $version would not start (pg_ctlcluster $version main start)"
+  wait_port "$1" "$2" 60 || die "PostgreSQL did not start listening on $1:$2"
+  if [ $fresh = 1 ]; then  # a new cluster asks for a password over TCP: give the tests' one
+    su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+  fi
+}

@@ -1,0 +1,69 @@
+"""Write supervisord's configuration for one system (to stdout).
+
+One program per process; each command line names its service, so an operator can stop
+and restart one alone (`supervisorctl -c $CM_DATA_DIR/supervisord.conf restart notify`).
+"""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROCESSES = {
+    "activities": "-m services.activities",
+    "subsidies": "-m services.subsidies",
+    "library": "-m services.library",
+    "notify": "-m services.notify",
+    "gateway": "-m gateway",
+}
+
+
+def main():
+    data_dir = Path(os.environ["CM_DATA_DIR"])
+    python = sys.executable
+    logs = data_dir / "logs"
+    print(f"""[supervisord]
+nodaemon=true
+silent=true
+logfile={logs}/supervisord.log
+pidfile={data_dir}/supervisord.pid
+childlogdir={logs}
+
+[unix_http_server]
+file={data_dir}/supervisor.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{data_dir}/supervisor.sock
+""")
+    for name, args in PROCESSES.items():
+        print(f"""[program:{name}]
+command={python} {args}
+directory={ROOT}
+autorestart=true
+startsecs=2
+startretries=1000
+stopsignal=TERM
+stopwaitsecs=20
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile={logs}/{name}.log
+stdout_logfile_maxbytes=20MB
+""")
+    print(f"""[program:demo]
+command={python} {ROOT}/scripts/demo.py
+directory={ROOT}
+autorestart=unexpected
+exitcodes=0
+startsecs=0
+startretries=3
+redirect_stderr=true
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+""")
+
+
+if __name__ == "__main__":
+    main()

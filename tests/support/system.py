@@ -1,0 +1,216 @@
+"""A whole system of real processes on a private vhost and data dir (and PostgreSQL
+databases when the suite runs on PostgreSQL), for tests that go through the gateway
+or kill processes for real."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import requests
+
+from tests.support.waiting import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("activities", "subsidies", "library", "notify")
+OFFSETS = {"gateway": 0, "activities": 1, "subsidies": 2, "library": 3, "notify": 4}
+ADMIN = ("admin", "admin-password-for-tests")
+
+
+def free_port_block(size=5):
+    """A base port whose next `size` ports are all free."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + size > 65000:
+            continue
+        if all(_free(base + offset) for offset in range(size)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def _free(port):
+    with socket.socket() as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+            return True
+        except OSError:
+            return False
+
+
+def rabbitmqctl(*args):
+    return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
+                          text=True, timeout=60).stdout
+
+
+class Broker:
+    """A private vhost on the local RabbitMQ."""
+
+    def __init__(self):
+        self.vhost = "cmtest-%s" % uuid.uuid4().hex[:10]
+        rabbitmqctl("add_vhost", self.vhost)
+        rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        self.uri = "amqp://guest:guest@127.0.0.1:5672/%s" % self.vhost
+
+    def queue_counts(self, name):
+        """(ready, unacknowledged, consumers) of a queue, or None when it does not exist."""
+        out = rabbitmqctl("list_queues", "-p", self.vhost, "name", "messages_ready",
+                          "messages_unacknowledged", "consumers")
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if parts and parts[0] == name:
+                return tuple(int(p) for p in parts[1:4])
+        return None
+
+    def delete(self):
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], capture_output=True,
+                       timeout=60)
+
+
+class Postgres:
+    """A database prefix on the local PostgreSQL; each service makes <prefix>_<service>."""
+    SERVER = os.environ.get("CM_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432")
+
+    def __init__(self):
+        self.prefix = "cmt_%s" % uuid.uuid4().hex[:10]
+        self.url = "%s/%s" % (self.SERVER, self.prefix)
+
+    def database_url(self, service):
+        from sqlalchemy.engine import make_url
+        return make_url(self.url).set(drivername="postgresql+pg8000",
+                                      database="%s_%s" % (self.prefix, service))
+
+    def drop(self):
+        from sqlalchemy import create_engine, text
+        engine = create_engine(self.SERVER.replace("postgresql://", "postgresql+pg8000://")
+                               + "/postgres", isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                 {"p": self.prefix + "_%"}).scalars().all()
+            for name in names:
+                conn.execute(text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name))
+        engine.dispose()
+
+
+class System:
+    def __init__(self, tmp_path, backend, extra_env=None):
+        self.tmp_path = Path(tmp_path)
+        self.broker = Broker()
+        self.postgres = Postgres() if backend == "postgres" else None
+        self.base_port = free_port_block()
+        self.env = dict(os.environ)
+        self.env.update({
+            "CM_AMQP_URI": self.broker.uri,
+            "CM_DATA_DIR": str(self.tmp_path / "data"),
+            "CM_GATEWAY_PORT": str(self.base_port),
+            "CM_ADMIN_USERNAME": ADMIN[0], "CM_ADMIN_PASSWORD": ADMIN[1],
+            "CM_DEMO": "0", "CM_RETRY_DELAYS": "0.2,0.5", "CM_OUTBOX_SWEEP_SECONDS": "0.5",
+        })
+        if self.postgres:
+            self.env["CM_DATABASE_URL"] = self.postgres.url
+        self.env.update(extra_env or {})
+        self.processes = {}
+        (self.tmp_path / "logs").mkdir(parents=True, exist_ok=True)
+
+    # processes --------------------------------------------------------------------------
+    def start(self, *names):
+        for name in names or SERVICES + ("gateway",):
+            module = "gateway" if name == "gateway" else "services.%s" % name
+            log = open(self.tmp_path / "logs" / ("%s.log" % name), "ab")
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", module], cwd=ROOT, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT)
+        for name in names or SERVICES + ("gateway",):
+            self.wait_ready(name)
+        return self
+
+    def wait_ready(self, name, timeout=60):
+        url = "%s/readyz" % self.url_of(name)
+
+        def ready():
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise AssertionError("%s exited with %s; see %s" % (
+                    name, process.returncode, self.tmp_path / "logs" / ("%s.log" % name)))
+            return requests.get(url, timeout=2).status_code == 200
+        wait_for(ready, timeout, "%s to be ready" % name)
+
+    def kill(self, name, sig=signal.SIGKILL):
+        process = self.processes[name]
+        process.send_signal(sig)
+        process.wait(timeout=60)
+
+    def stop(self):
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.broker.delete()
+        if self.postgres:
+            self.postgres.drop()
+
+    def url_of(self, name):
+        return "http://127.0.0.1:%d" % (self.base_port + OFFSETS[name])
+
+    def log_of(self, name):
+        return (self.tmp_path / "logs" / ("%s.log" % name)).read_text(errors="replace")
+
+    # HTTP -------------------------------------------------------------------------------
+    @property
+    def gateway(self):
+        return self.url_of("gateway")
+
+    def client(self, username=ADMIN[0], password=ADMIN[1]):
+        answer = requests.post(self.gateway + "/api/v1/auth/token",
+                               json={"username": username, "password": password}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return Client(self.gateway, answer.json()["access_token"])
+
+    def metric(self, name, sample, labels=None):
+        """The value of one sample on a process's /metrics, 0.0 when absent."""
+        text = requests.get(self.url_of(name) + "/metrics", timeout=5).text
+        return parse_metric(text, sample, labels or {})
+
+    # database ---------------------------------------------------------------------------
+    def database_url(self, service):
+        if self.postgres:
+            return self.postgres.database_url(service)
+        return "sqlite:///%s" % (self.tmp_path / "data" / ("%s.db" % service))
+
+
+def parse_metric(text, sample, labels):
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(sample + "{") and not line.startswith(sample + " "):
+            continue
+        head, _, value = line.rpartition(" ")
+        if all('%s="%s"' % (k, v) in head for k, v in labels.items()):
+            total += float(value)
+    return total
+
+
+class Client:
+    def __init__(self, base, token):
+        self.base = base
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = "Bearer " + token
+
+    def get(self, path, **params):
+        return self.session.get(self.base + path, params=params, timeout=15)
+
+    def post(self, path, body=None, headers=None, data=None):
+        if data is not None:
+            return self.session.post(self.base + path, data=data, headers=headers, timeout=15)
+        return self.session.post(self.base + path, json=body if body is not None else {},
+                                 headers=headers, timeout=15)
+
+    def put(self, path, body):
+        return self.session.put(self.base + path, json=body, timeout=15)
