@@ -107,3 +107,8 @@ ensure_postgres() {
     su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
   fi
 }
+
+ensure_test_tools() {  # promtool checks the alert rules offline
+  command -v promtool >/dev/null && return 0
+  apt_install prometheus || say "promtool is missing (apt-get install prometheus); its checks will be skipped"
+}
