@@ -15,10 +15,10 @@ from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from sqlalchemy.exc import IntegrityError
 
-from gateway import auth
 from gateway.errors import ApiError, error_response, forbidden, invalid, json_response, unauthenticated
-from gateway.models import IdempotentResponse, User
-from services.common import metrics
+from gateway.guard import Guard
+from gateway.models import AuditEntry, IdempotentResponse
+from services.common import logs, metrics
 from services.common.clock import utcnow
 from services.common.dependencies import Database
 from services.common.errors import ServiceError
@@ -37,6 +37,8 @@ class Call:
 
 
 class ApiRoute(HttpRequestHandler):
+    guard = Guard()
+
     def __init__(self, method, url, roles=None, body=None, query=None, creates=False,
                  public=False, status=200, summary="", response=None, **kwargs):
         self.roles = tuple(roles) if roles else None  # None: any signed-in user
@@ -50,6 +52,7 @@ class ApiRoute(HttpRequestHandler):
         request.shallow = False  # nameko's server hands requests over shallow
         started = time.perf_counter()
         request_id = (request.headers.get("X-Request-ID") or "")[:128] or str(uuid.uuid4())
+        logs.bind(correlation_id=request_id)
         try:
             response = self._handle(request, request_id)
         except ApiError as exc:
@@ -66,7 +69,10 @@ class ApiRoute(HttpRequestHandler):
         return response
 
     def _handle(self, request, request_id):
+        self._limit(self.guard.per_address, "address:%s" % request.remote_addr)
         user = None if self.public else self._authenticate(request)
+        if user is not None:
+            self._limit(self.guard.per_user, "user:%d" % user.id)
         if self.roles is not None and user.role not in self.roles:
             raise forbidden("this needs one of the roles: %s" % ", ".join(self.roles))
         call = Call(request_id=request_id, user=user,
@@ -80,6 +86,8 @@ class ApiRoute(HttpRequestHandler):
             self._idempotent_abandon(request, call)  # a failed request may be retried
             raise
         self._idempotent_finish(request, call, status, payload)
+        if request.method != "GET":
+            self._audit(request, call, status, payload)
         return json_response(status, payload)
 
     def _run_worker(self, request, call):
@@ -94,23 +102,32 @@ class ApiRoute(HttpRequestHandler):
             return result
         return self.status, result
 
-    # authentication ------------------------------------------------------------------
+    # who and how often -----------------------------------------------------------------
     def _authenticate(self, request):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthenticated()
-        gateway = self._gateway_db()
-        try:
-            user_id = auth.read_token(token.strip(), gateway.container.config["JWT_SECRET"])
-        except auth.BadToken as exc:
-            raise unauthenticated("invalid token: %s" % exc) from None
-        with gateway.sessions() as session:
-            user = session.get(User, user_id)
-            if user is None or user.disabled:
-                raise unauthenticated("the token's user is unknown or disabled")
-            session.expunge(user)
-        return user
+        return self.guard.user_for(token.strip(), self._gateway_db().sessions)
+
+    @staticmethod
+    def _limit(limiter, key):
+        wait = limiter.retry_after(key)
+        if wait is not None:
+            raise ApiError(429, "RATE_LIMITED", "too many requests; retry in %ds" % wait,
+                           {"retry_after_seconds": wait}, headers={"Retry-After": str(wait)})
+
+    def _audit(self, request, call, status, payload):
+        """Who did what to which object, for every state change that succeeded."""
+        user = call.user
+        object_id = payload.get("id") if isinstance(payload, dict) else None
+        with self._gateway_db().sessions() as session:
+            session.add(AuditEntry(
+                at=utcnow(), request_id=call.request_id, user_id=getattr(user, "id", None),
+                username=getattr(user, "username", None), role=getattr(user, "role", None),
+                method=request.method, route=self.url, path=request.path[:500],
+                object_id=None if object_id is None else str(object_id), status=status))
+            session.commit()
 
     # input -----------------------------------------------------------------------------
     def _load_body(self, request):

@@ -1,6 +1,5 @@
 """Runs the gateway as its own process: `python -m gateway`."""
 import logging
-from pathlib import Path
 
 from nameko.cli.run import run
 from sqlalchemy import select
@@ -12,8 +11,8 @@ from gateway.service import Service
 from services.common import logs
 from services.common.clock import utcnow
 from services.common.config import load_settings, nameko_config
-from services.common.database import make_engine, service_database_url
-from services.common.migrations import upgrade
+from services.common.database import make_engine
+from services.common.migrate import migrate
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,7 @@ def ensure_admin(url, username, password):
 def main():
     settings = load_settings()
     logs.configure("gateway")
-    url = service_database_url("gateway", settings)
-    upgrade(Path(__file__).parent, url)
+    url = migrate("gateway", settings)
     ensure_admin(url, settings["admin_username"], settings["admin_password"])
     config = nameko_config("gateway", settings)
     config["JWT_SECRET"] = auth.signing_secret(settings)

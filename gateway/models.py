@@ -16,6 +16,8 @@ class User(Base):
     union_id: Mapped[int | None] = mapped_column(Integer)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    # tokens issued before this moment stop working (password changed, role changed)
+    credentials_changed_at = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class IdempotentResponse(Base):
@@ -28,3 +30,19 @@ class IdempotentResponse(Base):
     status: Mapped[int | None] = mapped_column(Integer)       # None while in flight
     response: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(Base):
+    """Who did what to which object: every state-changing request that succeeded."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    request_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(500))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)

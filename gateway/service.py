@@ -15,7 +15,7 @@ from gateway.routes.notify import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
 from gateway.routes.subsidies import SubsidyRoutes
 from gateway.rpc import call as rpc_call
-from services.common.dependencies import Database
+from services.common.dependencies import Database, EntrypointMetrics
 from services.common.ops import HealthEndpoints
 
 
@@ -23,6 +23,7 @@ class Service(IdentityRoutes, ActivityRoutes, SubsidyRoutes, LibraryRoutes, Noti
               OpsRoutes, HealthEndpoints, DocsEndpoints):
     name = "gateway"
     db = Database(name="gateway")
+    measured = EntrypointMetrics()  # binds the request id to the worker's log lines
     activities = RpcProxy("activities")
     subsidies = RpcProxy("subsidies")
     library = RpcProxy("library")

@@ -1,17 +1,20 @@
-"""Tokens and users."""
+"""Tokens, users and the audit log: the gateway's own data."""
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gateway import auth, schemas as s
 from gateway.api import route
 from gateway.errors import ApiError, invalid, unauthenticated
-from gateway.models import User
+from gateway.models import AuditEntry, User
+from gateway.routes import identity_schemas as ids
 from services.common.clock import utcnow
 from services.common.errors import NotFound
+from services.common.paging import page
+
+ADMIN = ["city_admin"]
 
 
 class IdentityRoutes:
-    # identity --------------------------------------------------------------------------
     @route("POST", "/api/v1/auth/token", public=True, body=s.TokenRequest(),
            response=s.TokenAnswer, summary="Exchange a username and password for a token")
     def issue_token(self, call):
@@ -25,7 +28,8 @@ class IdentityRoutes:
         return {"access_token": auth.issue_token(user, config["JWT_SECRET"], ttl),
                 "token_type": "bearer", "expires_in": ttl}
 
-    @route("POST", "/api/v1/users", roles=["city_admin"], body=s.UserCreate(), creates=True,
+    # users -----------------------------------------------------------------------------
+    @route("POST", "/api/v1/users", roles=ADMIN, body=s.UserCreate(), creates=True,
            status=201, response=s.UserAnswer, summary="Create a user with a role")
     def create_user(self, call):
         data = call.body
@@ -42,18 +46,99 @@ class IdentityRoutes:
                                {"username": data["username"]}) from None
             return s.UserAnswer().dump(user)
 
+    @route("GET", "/api/v1/users", roles=ADMIN, query=ids.UserQuery(),
+           summary="List users, filtered by role, county, union or disabled")
+    def list_users(self, call):
+        filters = {k: v for k, v in call.query.items() if k not in ("limit", "offset")}
+        with self.db.session() as session:
+            return page(session, select(User).filter_by(**filters), User.id, s.UserAnswer(),
+                        call.query["limit"], call.query["offset"])
+
     @route("GET", "/api/v1/users/me", response=s.UserAnswer, summary="Who the token belongs to")
     def who_am_i(self, call):
         return s.UserAnswer().dump(call.user)
 
+    @route("PATCH", "/api/v1/users/<int:user_id>", roles=ADMIN, body=ids.UserChange(),
+           response=s.UserAnswer,
+           summary="Change a user's role or scope, or disable or enable it")
+    def change_user(self, call, user_id):
+        with self.db.session() as session:
+            user = self._user(session, user_id)
+            merged = {"role": user.role, "county": user.county, "union_id": user.union_id}
+            if call.body.get("role", user.role) != user.role:
+                merged.update(county=None, union_id=None)  # a new role starts unscoped
+            merged.update({k: call.body[k] for k in ("role", "county", "union_id")
+                           if k in call.body})
+            self._check_user_scope(merged)
+            if user.id == call.user.id and (call.body.get("disabled") or
+                                            merged["role"] != "city_admin"):
+                raise ApiError(409, "CONFLICT", "a city admin cannot disable or demote itself")
+            scope_changed = (merged["role"], merged["county"], merged["union_id"]) != (
+                user.role, user.county, user.union_id)
+            user.role, user.county, user.union_id = (merged["role"], merged["county"],
+                                                     merged["union_id"])
+            if "disabled" in call.body:
+                user.disabled = call.body["disabled"]
+            if scope_changed:
+                user.credentials_changed_at = utcnow()  # old tokens carried the old role
+            session.commit()
+            return s.UserAnswer().dump(user)
+
+    @route("POST", "/api/v1/users/<int:user_id>/password", roles=ADMIN, body=ids.PasswordReset(),
+           response=s.UserAnswer, summary="Set a user's password; its old tokens stop working")
+    def reset_password(self, call, user_id):
+        with self.db.session() as session:
+            user = self._user(session, user_id)
+            self._set_password(user, call.body["password"])
+            session.commit()
+            return s.UserAnswer().dump(user)
+
+    @route("POST", "/api/v1/users/me/password", body=ids.PasswordChange(),
+           summary="Change one's own password; older tokens stop working")
+    def change_own_password(self, call):
+        with self.db.session() as session:
+            user = self._user(session, call.user.id)
+            if not auth.verify_password(call.body["current_password"], user.password_hash):
+                raise invalid({"current_password": ["wrong password"]})
+            self._set_password(user, call.body["new_password"])
+            session.commit()
+        return {"changed": True}
+
+    @staticmethod
+    def _set_password(user, password):
+        user.password_hash = auth.hash_password(password)
+        user.credentials_changed_at = utcnow()
+
+    @staticmethod
+    def _user(session, user_id):
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user %s not found" % user_id)
+        return user
+
     def _check_user_scope(self, data):
         counties = self.db.provider.container.config["CM"]["counties"]
-        if data["role"] == "county_reviewer" and data["county"] not in counties:
+        if data["role"] == "county_reviewer" and data.get("county") not in counties:
             raise invalid({"county": ["a county reviewer needs one of: %s" % ", ".join(counties)]})
-        if data["role"] == "union_admin" and data["union_id"] is None:
+        if data["role"] == "union_admin" and data.get("union_id") is None:
             raise invalid({"union_id": ["a union admin needs its union"]})
-        if data["union_id"] is not None:
+        if data.get("union_id") is not None:
             try:
                 self._rpc("activities", "get_union", data["union_id"])
             except NotFound:
                 raise invalid({"union_id": ["no such union"]}) from None
+
+    # audit -----------------------------------------------------------------------------
+    @route("GET", "/api/v1/audit", roles=["city_admin", "ops"], query=ids.AuditQuery(),
+           summary="Who did what to which object, newest first")
+    def audit_log(self, call):
+        query = select(AuditEntry)
+        if call.query.get("username"):
+            query = query.where(AuditEntry.username == call.query["username"])
+        if call.query.get("method"):
+            query = query.where(AuditEntry.method == call.query["method"])
+        if call.query.get("path"):
+            query = query.where(AuditEntry.path.startswith(call.query["path"]))
+        with self.db.session() as session:
+            return page(session, query, AuditEntry.id.desc(), ids.AuditAnswer(),
+                        call.query["limit"], call.query["offset"])

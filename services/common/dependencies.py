@@ -1,5 +1,6 @@
 """nameko dependency providers: the database (with its outbox relay) and metrics."""
 import json
+import logging
 import time
 import weakref
 
@@ -9,11 +10,13 @@ from nameko.rpc import Rpc
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import sessionmaker
 
-from services.common import metrics
+from services.common import logs, metrics
 from services.common.clock import utcnow
 from services.common.database import make_engine, service_database_url
 from services.common.outbox import OutboxRelay
 from services.common.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseAccess:
@@ -100,13 +103,20 @@ class Database(DependencyProvider):
 
 
 class EntrypointMetrics(DependencyProvider):
-    """RED figures for every RPC method and event handler, from nameko's worker hooks."""
+    """RED figures and one log line for every RPC method and event handler.
+
+    worker_setup runs in the worker's own greenlet, so the ids bound for logging there
+    appear on every line the worker logs.
+    """
 
     def setup(self):
         self._started = weakref.WeakKeyDictionary()
 
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()
+        context = worker_ctx.context_data
+        logs.bind(correlation_id=context.get("correlation_id"),
+                  event_id=context.get("causation_id"))
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         entrypoint = worker_ctx.entrypoint
@@ -119,3 +129,4 @@ class EntrypointMetrics(DependencyProvider):
         elapsed = time.perf_counter() - self._started.pop(worker_ctx, time.perf_counter())
         metrics.ENTRYPOINT_CALLS.labels(service, kind, name, outcome).inc()
         metrics.ENTRYPOINT_LATENCY.labels(service, kind, name).observe(elapsed)
+        log.info("%s %s %s in %.1f ms", kind, name, outcome, elapsed * 1000)

@@ -1,11 +1,22 @@
-"""JSON lines on stdout: time, level, service, message, and ids where there are some."""
+"""JSON lines on stdout: time, level, service, message, and the ids of the work in hand.
+
+The correlation id (the X-Request-ID of the HTTP request that started the work) and the
+event id ride in a context variable set per worker; greenlets each have their own
+context, so concurrent workers never see each other's ids.
+"""
+import contextvars
 import json
 import logging
 import sys
 
 from services.common.clock import iso, utcnow
 
-CONTEXT_FIELDS = ("correlation_id", "event_id")
+CURRENT = contextvars.ContextVar("cm_log_context", default={})
+
+
+def bind(**fields):
+    """Attach ids to every log line of the current worker (greenlet)."""
+    CURRENT.set({key: value for key, value in fields.items() if value})
 
 
 class JsonLines(logging.Formatter):
@@ -17,7 +28,8 @@ class JsonLines(logging.Formatter):
         line = {"time": iso(utcnow()), "level": record.levelname.lower(),
                 "service": self.service, "logger": record.name,
                 "message": record.getMessage()}
-        for name in CONTEXT_FIELDS:
+        line.update(CURRENT.get())
+        for name in ("correlation_id", "event_id"):
             value = getattr(record, name, None)
             if value:
                 line[name] = value

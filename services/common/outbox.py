@@ -74,18 +74,20 @@ class OutboxRelay:
     def _publish_batch(self):
         if is_postgres(self.engine):
             return self._publish_batch_claimed()
+        # SQLite: no transaction may stay open across network I/O (it would hold the
+        # file's write lock while this green thread waits on the broker).
         rows = self._pending_rows(self.engine, lock=False)
-        self._publish_rows(rows)
+        published = self._publish_rows(rows)
         with self.engine.begin() as conn:
-            self._mark_sent(conn, rows)
+            self._mark_sent(conn, published)
         return len(rows)
 
     def _publish_batch_claimed(self):
         # Replicas skip rows another relay holds, so they never fight over a row.
         with self.engine.begin() as conn:
             rows = self._pending_rows(conn, lock=True)
-            self._publish_rows(rows)
-            self._mark_sent(conn, rows)
+            published = self._publish_rows(rows)
+            self._mark_sent(conn, published)
         return len(rows)
 
     def _pending_rows(self, conn_or_engine, lock):
@@ -104,14 +106,20 @@ class OutboxRelay:
                          .values(sent_at=utcnow()))
 
     def _publish_rows(self, rows):
+        """Publish in order, each confirmed; stops between rows when asked to stop."""
+        published = []
         if not rows:
-            return
+            return published
         producer = self._producer()
         for row in rows:
+            if self._stopping:
+                break
             producer.publish(json.loads(row.body), exchange=self.exchange,
                              routing_key=row.event_type, serializer="json",
                              delivery_mode=2, retry=False)
             metrics.EVENTS_PUBLISHED.labels(self.producer, row.event_type).inc()
+            published.append(row)
+        return published
 
     def _producer(self):
         if self._connection is None:

@@ -4,14 +4,12 @@ The caller has already applied eventlet's monkey patch (see each __main__.py).
 """
 import importlib
 import logging
-from pathlib import Path
 
 from nameko.cli.run import run
 
 from services.common import logs
 from services.common.config import load_settings, nameko_config
-from services.common.database import service_database_url
-from services.common.migrations import upgrade
+from services.common.migrate import migrate
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +17,8 @@ log = logging.getLogger(__name__)
 def main(service_name):
     settings = load_settings()
     logs.configure(service_name)
-    package = importlib.import_module("services.%s" % service_name)
     service_module = importlib.import_module("services.%s.service" % service_name)
-    url = service_database_url(service_name, settings)
-    upgrade(Path(package.__file__).parent, url)
+    url = migrate(service_name, settings)
     config = nameko_config(service_name, settings)
     log.info("starting %s on %s (database %s)", service_name, config["WEB_SERVER_ADDRESS"],
              url.render_as_string(hide_password=True))

