@@ -8,6 +8,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from gateway.openapi import build
+from services.common import asyncapi
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Culture Matrix API</title>
@@ -25,6 +26,11 @@ class DocsEndpoints:
         if DocsEndpoints._document is None:
             DocsEndpoints._document = json.dumps(build(type(self)), ensure_ascii=False)
         return Response(DocsEndpoints._document, mimetype="application/json")
+
+    @http("GET", "/api/v1/asyncapi.json")
+    def asyncapi_document(self, request):
+        """The event contract for other teams: what we publish, to whom, in which shape."""
+        return Response(asyncapi.render(), mimetype="application/json")
 
     @http("GET", "/docs")
     def docs_page(self, request):

@@ -203,8 +203,8 @@ class Client:
         self.session = requests.Session()
         self.session.headers["Authorization"] = "Bearer " + token
 
-    def get(self, path, **params):
-        return self.session.get(self.base + path, params=params, timeout=15)
+    def get(self, url_path, **params):
+        return self.session.get(self.base + url_path, params=params, timeout=15)
 
     def post(self, path, body=None, headers=None, data=None):
         if data is not None:

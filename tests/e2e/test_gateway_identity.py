@@ -1,0 +1,192 @@
+"""Identity at the door: tokens (ours and an external provider's), users, audit."""
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from gateway.auth import ISSUER
+from tests.support.system import ADMIN
+from tests.support.world import PASSWORD, activity_body, build_world
+
+
+def status(system, token, path="/api/v1/users/me"):
+    return requests.get(system.gateway + path, headers={"Authorization": "Bearer " + token},
+                        timeout=10).status_code
+
+
+def token_of(system, username, password=PASSWORD):
+    answer = requests.post(system.gateway + "/api/v1/auth/token",
+                           json={"username": username, "password": password}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def our_secret(system):
+    return (system.tmp_path / "data" / "gateway-jwt-secret").read_text().strip()
+
+
+def test_forged_expired_and_foreign_tokens_are_refused(world):
+    system = world.system
+    secret = our_secret(system)
+    admin_id = system.client().get("/api/v1/users/me").json()["id"]
+    now = int(time.time())
+    good = {"sub": str(admin_id), "iss": ISSUER, "iat": now, "exp": now + 60}
+    assert status(system, jwt.encode(good, secret, algorithm="HS256")) == 200
+    refused = [
+        jwt.encode(dict(good, exp=now - 1, iat=now - 100), secret, algorithm="HS256"),
+        jwt.encode(dict(good, iss="someone-else"), secret, algorithm="HS256"),
+        jwt.encode(good, "not-our-secret-but-long-enough-for-hs256", algorithm="HS256"),
+        jwt.encode(good, secret, algorithm="HS512"),  # not the pinned algorithm
+        jwt.encode({k: v for k, v in good.items() if k != "exp"}, secret, algorithm="HS256"),
+        jwt.encode(good, None, algorithm="none"),
+        jwt.encode(good, secret, algorithm="HS256")[:-2] + "xx",
+    ]
+    for token in refused:
+        assert status(system, token) == 401, jwt.get_unverified_header(token)
+
+
+def test_disabled_users_and_changed_credentials_stop_old_tokens(world):
+    system = world.system
+    admin = system.client()
+    user_id = world.users["finance"]["id"]
+    old = token_of(system, "finance")
+    assert status(system, old) == 200
+    assert admin.session.patch(system.gateway + "/api/v1/users/%d" % user_id,
+                               json={"disabled": True}, timeout=10).status_code == 200
+    assert status(system, old) == 401
+    assert requests.post(system.gateway + "/api/v1/auth/token", timeout=10, json={
+        "username": "finance", "password": PASSWORD}).status_code == 401
+    assert admin.session.patch(system.gateway + "/api/v1/users/%d" % user_id,
+                               json={"disabled": False}, timeout=10).status_code == 200
+    assert status(system, old) == 200
+
+    time.sleep(1.01)  # deadline: iat has one-second resolution; a change must be a later second
+    reset = admin.post("/api/v1/users/%d/password" % user_id, {"password": "a-new-password"})
+    assert reset.status_code == 200
+    assert status(system, old) == 401
+    fresh = token_of(system, "finance", "a-new-password")
+    assert status(system, fresh) == 200
+    own = requests.post(system.gateway + "/api/v1/users/me/password", timeout=10,
+                        headers={"Authorization": "Bearer " + fresh},
+                        json={"current_password": "wrong", "new_password": "whatever-long"})
+    assert own.status_code == 422 and "current_password" in own.json()["error"]["details"]
+
+
+def test_role_changes_are_checked_and_take_effect(world):
+    system = world.system
+    admin = system.client()
+    user_id = world.users["worker"]["id"]
+    url = system.gateway + "/api/v1/users/%d" % user_id
+    bad = admin.session.patch(url, json={"role": "county_reviewer"}, timeout=10)
+    assert bad.status_code == 422 and "county" in bad.json()["error"]["details"]
+    worker_token = token_of(system, "worker")
+    assert status(system, worker_token, "/api/v1/activities") == 403
+    time.sleep(1.01)  # deadline: iat has one-second resolution; a change must be a later second
+    changed = admin.session.patch(url, json={"role": "county_reviewer", "county": "甘州区"},
+                                  timeout=10)
+    assert changed.status_code == 200 and changed.json()["role"] == "county_reviewer"
+    assert status(system, worker_token, "/api/v1/activities") == 401  # the old role's token
+    assert status(system, token_of(system, "worker"), "/api/v1/activities") == 200
+    me = admin.get("/api/v1/users/me").json()
+    assert admin.session.patch(system.gateway + "/api/v1/users/%d" % me["id"],
+                               json={"disabled": True}, timeout=10).status_code == 409
+    listed = admin.get("/api/v1/users", role="county_reviewer").json()
+    assert {"rev_ganzhou", "rev_linze", "worker"} <= {u["username"] for u in listed["items"]}
+
+
+def test_the_audit_log_names_who_did_what_to_which_object(world):
+    system = world.system
+    union_id = world.unions["power"]["id"]
+    from tests.support.world import activity_body
+    activity = world.as_user("ua_power").post("/api/v1/activities", activity_body(union_id),
+                                              ).json()
+    world.as_user("rev_ganzhou").session.post(
+        system.gateway + "/api/v1/activities/%d/approve" % activity["id"], json={},
+        headers={"X-Request-ID": "audit-trace-1"}, timeout=10)
+    entries = world.as_user("ops").get("/api/v1/audit", username="rev_ganzhou").json()["items"]
+    approve = [e for e in entries if e["path"] == "/api/v1/activities/%d/approve" % activity["id"]]
+    assert approve and approve[0]["request_id"] == "audit-trace-1"
+    assert approve[0]["role"] == "county_reviewer" and approve[0]["status"] == 200
+    created = world.as_user("ops").get("/api/v1/audit", path="/api/v1/activities",
+                                       username="ua_power").json()["items"]
+    assert str(activity["id"]) in {e["object_id"] for e in created}
+    assert world.as_user("ua_power").get("/api/v1/audit").status_code == 403
+
+
+# an external identity provider ---------------------------------------------------------
+class Jwks:
+    def __init__(self):
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        body = json.dumps({"keys": [dict(public, kid="k1", use="sig", alg="RS256")]}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/jwks.json" % self.server.server_port
+
+    def token(self, key=None, **claims):
+        now = int(time.time())
+        body = {"iss": "https://idp.example", "aud": "culture-matrix", "iat": now,
+                "exp": now + 60, "preferred_username": "ua_power"}
+        body.update(claims)
+        return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": "k1"})
+
+
+def hmac_signed_with(key, claims):
+    """Algorithm confusion: HS256 keyed with the provider's public key (PyJWT refuses to)."""
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=")
+    signing_input = part({"alg": "HS256", "typ": "JWT", "kid": "k1"}) + b"." + part(claims)
+    signature = hmac.new(key, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
+
+
+@pytest.fixture
+def idp():
+    provider = Jwks()
+    yield provider
+    provider.server.shutdown()
+
+
+def test_tokens_of_an_external_identity_provider(fresh_system, idp):
+    system = fresh_system({"CM_OIDC_ISSUER": "https://idp.example",
+                           "CM_OIDC_AUDIENCE": "culture-matrix", "CM_OIDC_JWKS_URL": idp.url})
+    build_world(system)
+    assert status(system, idp.token()) == 200
+    me = requests.get(system.gateway + "/api/v1/users/me", timeout=10,
+                      headers={"Authorization": "Bearer " + idp.token()}).json()
+    assert me["username"] == "ua_power" and me["role"] == "union_admin"
+    now = int(time.time())
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = idp.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for token in [
+        idp.token(aud="someone-else"),
+        idp.token(iss="https://evil.example"),
+        idp.token(exp=now - 5, iat=now - 100),
+        idp.token(key=stranger),
+        idp.token(preferred_username="nobody-here"),
+        hmac_signed_with(public_pem, {"iss": "https://idp.example", "aud": "culture-matrix",
+                                      "exp": now + 60, "preferred_username": "ua_power"}),
+    ]:
+        assert status(system, token) == 401
+    assert status(system, token_of(system, ADMIN[0], ADMIN[1])) == 200  # ours still work
