@@ -78,17 +78,28 @@ class ReliableEventHandler(EventHandler):
                 self._send_to_retry(body, attempts, error)
                 metrics.EVENT_RETRIES.labels(service, self.event_type).inc()
             else:
-                self._database().record_dead_letter(self.queue.name, body, error, attempts)
-                metrics.DEAD_LETTERS.labels(service, self.event_type).inc()
-                log.error("dead-lettered %s after %d attempts", self.event_type, attempts)
+                self._dead_letter(body, error, attempts)
         except Exception:
             log.exception("could not park a failed %s; requeueing it", self.event_type)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
 
+    def _dead_letter(self, body, error, attempts):
+        try:
+            self._database().record_dead_letter(self.queue.name, body, error, attempts)
+        except Exception:
+            # The database is away too (a restart?): wait the longest delay and try the
+            # whole thing again rather than spin on an immediate requeue.
+            log.warning("dead letter store unavailable; parking %s for another try",
+                        self.event_type, exc_info=True)
+            self._send_to_retry(body, attempts - 1, error)
+            return
+        metrics.DEAD_LETTERS.labels(self.container.service_name, self.event_type).inc()
+        log.error("dead-lettered %s after %d attempts", self.event_type, attempts)
+
     def _send_to_retry(self, body, attempts, error):
-        delay = self.retry_delays[attempts - 1]
+        delay = self.retry_delays[min(attempts, len(self.retry_delays)) - 1]
         parking = retry_queue(self.queue.name, delay, self.quorum)
         log.warning("%s failed (attempt %d); retrying in %ss: %s",
                     self.event_type, attempts, delay, error.strip().splitlines()[-1])

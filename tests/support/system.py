@@ -113,11 +113,14 @@ class System:
             self.env["CM_DATABASE_URL"] = self.postgres.url
         self.env.update(extra_env or {})
         self.processes = {}
+        self.replica_ports = {}
         (self.tmp_path / "logs").mkdir(parents=True, exist_ok=True)
 
     # processes --------------------------------------------------------------------------
     def start(self, *names):
         for name in names or SERVICES + ("gateway",):
+            if self.processes.get(name) and self.processes[name].poll() is None:
+                raise RuntimeError("%s is running already" % name)
             module = "gateway" if name == "gateway" else "services.%s" % name
             log = open(self.tmp_path / "logs" / ("%s.log" % name), "ab")
             self.processes[name] = subprocess.Popen(
@@ -126,6 +129,18 @@ class System:
         for name in names or SERVICES + ("gateway",):
             self.wait_ready(name)
         return self
+
+    def start_replica(self, name):
+        """A second process of a service: same broker and database, its own HTTP port."""
+        replica = "%s-2" % name
+        port = free_port_block(1)
+        self.replica_ports[replica] = port
+        log = open(self.tmp_path / "logs" / ("%s.log" % replica), "ab")
+        self.processes[replica] = subprocess.Popen(
+            [sys.executable, "-m", "services.%s" % name], cwd=ROOT,
+            env=dict(self.env, CM_HTTP_PORT=str(port)), stdout=log, stderr=subprocess.STDOUT)
+        self.wait_ready(replica)
+        return replica
 
     def wait_ready(self, name, timeout=60):
         url = "%s/readyz" % self.url_of(name)
@@ -158,6 +173,8 @@ class System:
             self.postgres.drop()
 
     def url_of(self, name):
+        if name in self.replica_ports:
+            return "http://127.0.0.1:%d" % self.replica_ports[name]
         return "http://127.0.0.1:%d" % (self.base_port + OFFSETS[name])
 
     def log_of(self, name):

@@ -1,0 +1,45 @@
+"""Dead letters from the command line: list them, or re-drive one or all.
+
+    python scripts/dead_letters.py list [SERVICE]
+    python scripts/dead_letters.py redrive SERVICE [ID ...]
+
+Uses CM_AMQP_URI like every process (the ops role's gateway routes do the same).
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
+from services.common.config import load_settings  # noqa: E402
+
+SERVICES = ("activities", "subsidies", "library", "notify")
+
+
+def main(argv):
+    if not argv or argv[0] not in ("list", "redrive") or (argv[0] == "redrive" and len(argv) < 2):
+        sys.exit(__doc__)
+    config = {"AMQP_URI": load_settings()["amqp_uri"]}
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        if argv[0] == "list":
+            for service in argv[1:] or SERVICES:
+                for letter in getattr(cluster, service).list_dead_letters():
+                    letter["error"] = letter["error"].strip().splitlines()[-1]
+                    print(json.dumps(letter, ensure_ascii=False))
+        else:
+            ids = [int(i) for i in argv[2:]] or None
+            print(json.dumps({"redriven": getattr(cluster, argv[1]).redrive_dead_letters(ids)}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
