@@ -1,0 +1,182 @@
+"""Benchmark of the approval pipeline against its own ceiling on this machine.
+
+    .venv/bin/python bench/pipeline.py [--count 400] [--rate 50] [--seconds 20] [--runs 3]
+                                       [--concurrency 8] [--backend sqlite|postgres]
+
+Starts a whole system (real processes, a private vhost), loads unions and a fund, then
+per run: (a) approves --count reported activities as fast as they go, (b) approves at
+--rate per second for --seconds. The end-to-end rate counts approvals whose subsidy
+decision and notification are stored; latency runs from the approval (its history entry,
+written in the approve transaction) to the subsidy notification's row in notify, both
+timestamps recorded by the system, not by polling. Then the ceiling: a bare nameko @http
+entrypoint making one RPC, under the same load generator. Prints medians and the ratio.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from datetime import timezone
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import as_fast_as_possible, at_fixed_rate, median, percentile  # noqa: E402
+from tests.support.system import System, free_port_block  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
+from tests.support.world import activity_body, build_world  # noqa: E402
+
+QUIET = {"CM_RATE_LIMIT_PER_USER": "0", "CM_RATE_LIMIT_PER_ADDRESS": "0"}
+
+
+def report_many(world, count, concurrency):
+    """Report `count` activities (not timed); returns {id: title}."""
+    client = world.as_user("ua_power")
+    union_id = world.unions["power"]["id"]
+    made = {}
+
+    def send(_):
+        title = "基准-%s" % uuid.uuid4().hex[:12]
+        answer = client.post("/api/v1/activities", activity_body(union_id, title=title))
+        assert answer.status_code == 201, answer.text
+        made[answer.json()["id"]] = title
+    as_fast_as_possible(range(count), send, concurrency)
+    return made
+
+
+def approver(world):
+    reviewer = world.as_user("rev_ganzhou")
+
+    def send(activity_id):
+        answer = reviewer.post("/api/v1/activities/%d/approve" % activity_id)
+        assert answer.status_code == 200, answer.text
+    return send
+
+
+def timings(system, activities, timeout):
+    """Approval and notification timestamps of each activity, once all are stored."""
+    titles = {title: activity_id for activity_id, title in activities.items()}
+    notify = create_engine(system.database_url("notify"))
+    acts = create_engine(system.database_url("activities"))
+
+    def stored():
+        with notify.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT body, created_at FROM notifications WHERE audience_kind = 'union_admins'"
+                " AND event_type IN ('subsidy_granted', 'subsidy_declined')")).all()
+        found = {}
+        for body, created in rows:
+            start = body.find("《")
+            title = body[start + 1:body.find("》", start)]
+            if title in titles:
+                found[titles[title]] = _utc(created)
+        return found if len(found) == len(activities) else None
+    notified = wait_for(stored, timeout, "every notification", interval=0.2)
+    with acts.connect() as conn:
+        rows = conn.execute(text("SELECT activity_id, at FROM activity_history WHERE action = "
+                                 "'approve'")).all()
+    approved = {a: _utc(at) for a, at in rows if a in activities}
+    notify.dispose()
+    acts.dispose()
+    return approved, notified
+
+
+def _utc(value):
+    if isinstance(value, str):
+        from datetime import datetime
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def figures(approved, notified):
+    latencies = [(notified[a] - approved[a]).total_seconds() * 1000 for a in approved]
+    span = (max(notified.values()) - min(approved.values())).total_seconds()
+    return {"count": len(latencies), "rate": round(len(latencies) / span, 1),
+            "p50_ms": round(percentile(latencies, 0.50), 1),
+            "p95_ms": round(percentile(latencies, 0.95), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1)}
+
+
+def run_pipeline(world, args):
+    burst = report_many(world, args.count, args.concurrency)
+    as_fast_as_possible(list(burst), approver(world), args.concurrency)
+    fast = figures(*timings(world.system, burst, 300))
+    steady_items = report_many(world, int(args.rate * args.seconds), args.concurrency)
+    at_fixed_rate(list(steady_items), approver(world), args.rate, args.concurrency)
+    steady = figures(*timings(world.system, steady_items, 300))
+    return fast, steady
+
+
+def run_ceiling(args, broker):
+    port = free_port_block(1)
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as config:
+        config.write("AMQP_URI: %s\nWEB_SERVER_ADDRESS: 127.0.0.1:%d\nmax_workers: 10\n"
+                     % (broker.uri, port))
+    process = subprocess.Popen([str(Path(sys.executable).parent / "nameko"), "run", "--config",
+                                config.name, "bench.ceiling_services:Back",
+                                "bench.ceiling_services:Front"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    session = requests.Session()
+    url = "http://127.0.0.1:%d/ping/" % port
+    try:
+        wait_for(lambda: session.post(url + "0", timeout=2).status_code == 200, 60, "the ceiling")
+        sessions = {}
+
+        def send(value):
+            own = sessions.setdefault(threading.get_ident(), requests.Session())
+            assert own.post(url + str(value), timeout=10).status_code == 200
+        elapsed = as_fast_as_possible(range(args.count), send, args.concurrency)
+        return args.count / elapsed
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        os.unlink(config.name)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        system = System(Path(scratch), args.backend, QUIET).start()
+        try:
+            world = build_world(system, budget="99999999.00")
+            for run in range(args.runs):
+                fast, steady = run_pipeline(world, args)
+                ceiling = run_ceiling(args, system.broker)
+                results.append({"fast": fast, "steady": steady, "ceiling_rps": round(ceiling, 1),
+                                "ratio": round(fast["rate"] / ceiling, 3)})
+                print(json.dumps({"run": run + 1, **results[-1]}), flush=True)
+        finally:
+            system.stop()
+    summary = {
+        "backend": args.backend, "runs": args.runs, "count": args.count,
+        "concurrency": args.concurrency,
+        "pipeline_rate_median": median([r["fast"]["rate"] for r in results]),
+        "ceiling_rps_median": median([r["ceiling_rps"] for r in results]),
+        "ratio_median": median([r["ratio"] for r in results]),
+        "fast_p99_ms_median": median([r["fast"]["p99_ms"] for r in results]),
+        "steady_rate": args.rate,
+        "steady_p50_ms_median": median([r["steady"]["p50_ms"] for r in results]),
+        "steady_p95_ms_median": median([r["steady"]["p95_ms"] for r in results]),
+        "steady_p99_ms_median": median([r["steady"]["p99_ms"] for r in results]),
+    }
+    print("SUMMARY " + json.dumps({k: round(v, 3) if isinstance(v, float) else v
+                                   for k, v in summary.items()}))
+
+
+if __name__ == "__main__":
+    main()
