@@ -58,3 +58,75 @@ def activity_scope(user, filters):
 def identity(user):
     return {"user_id": user.id, "username": user.username, "role": user.role,
             "union_id": user.union_id, "county": user.county}
+
+
+# the reading network (library) ------------------------------------------------------------
+LIBRARY_STAFF = ("city_admin", "union_admin")
+LIBRARY_READERS = ("city_admin", "county_reviewer", "union_admin", "finance")
+BORROWERS = ("worker", "union_admin", "city_admin")
+
+
+def require_venue_staff(user, venue):
+    """Holdings and lending at a venue: the city, or the admin of the venue's host union."""
+    if user.role == "city_admin":
+        return
+    if (user.role == "union_admin" and venue.get("host_union_id") is not None
+            and venue["host_union_id"] == user.union_id):
+        return
+    raise forbidden("only the city or the admin of the venue's host union may do this")
+
+
+def require_evaluate_venue(user, venue):
+    """Four-goods evaluations: the city anywhere, a county reviewer in its county."""
+    if user.role == "city_admin":
+        return
+    if user.role == "county_reviewer" and venue["county"] == user.county:
+        return
+    raise forbidden("only the city or a reviewer of the venue's county may evaluate it")
+
+
+def may_read_loan(user, loan):
+    if user.role == "city_admin":
+        return True
+    if user.role == "worker":
+        return loan["borrower_id"] == user.id
+    if user.role == "union_admin":
+        return loan["host_union_id"] is not None and loan["host_union_id"] == user.union_id
+    if user.role == "county_reviewer":
+        return loan["county"] == user.county
+    return False
+
+
+def require_read_loan(user, loan):
+    if not may_read_loan(user, loan):
+        raise forbidden("this loan belongs to another reader, venue or county")
+
+
+def require_handle_loan(user, loan):
+    """Return or renew: the borrower itself, the host union's admin, or the city."""
+    if user.role == "city_admin":
+        return
+    if user.role == "worker" and loan["borrower_id"] == user.id:
+        return
+    if (user.role == "union_admin" and loan["host_union_id"] is not None
+            and loan["host_union_id"] == user.union_id):
+        return
+    raise forbidden("only the borrower, the venue's host union or the city may do this")
+
+
+def library_scope(user, filters, own_key="borrower_id"):
+    """Narrow a loan, evaluation or statistics query to what the caller may see."""
+    scoped = dict(filters)
+
+    def pin(key, value, message):
+        if scoped.get(key, value) != value:
+            raise forbidden(message)
+        scoped[key] = value
+
+    if user.role == "worker":
+        pin(own_key, user.id, "a worker sees only its own loans")
+    elif user.role == "union_admin":
+        pin("host_union_id", user.union_id, "a union admin sees only its own union's venues")
+    elif user.role == "county_reviewer":
+        pin("county", user.county, "a county reviewer sees only its own county")
+    return scoped

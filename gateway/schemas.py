@@ -144,29 +144,6 @@ class MarkRead(Strict):
     ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True)
 
 
-class VenueCreate(Strict):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    kind = fields.String(required=True)
-    county = fields.String(required=True, validate=validate.Length(1, 64))
-    host_union_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(load_default=None, allow_none=True,
-                             validate=validate.Range(-180, 180))
-    floor_area_m2 = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-    seats = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-    opening_hours = fields.String(load_default=None, allow_none=True,
-                                  validate=validate.Length(max=100))
-    e_reading_devices = fields.Integer(load_default=0, strict=True,
-                                       validate=validate.Range(min=0))
-
-
-class VenueQuery(Paging):
-    kind = fields.String()
-    county = fields.String()
-    status = fields.String(validate=validate.OneOf(("open", "closed")))
-
-
 class Redrive(Strict):
     service = fields.String(required=True,
                             validate=validate.OneOf(("activities", "subsidies", "library",

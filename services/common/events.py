@@ -44,6 +44,15 @@ class ActivityFacts(Schema):
     lecturer_id = fields.Integer(allow_none=True, load_default=None)
     actor = fields.String(required=True)
     comment = fields.String(allow_none=True, load_default=None)
+    # additive (activities): the calendar and the lecture programme, so no one calls back
+    year = fields.Integer(allow_none=True, load_default=None)  # held_on's year
+    season_theme = fields.String(allow_none=True, load_default=None)  # e.g. 职工读书季
+    season_theme_match = fields.Boolean(allow_none=True, load_default=None)
+    lecturer_name = fields.String(allow_none=True, load_default=None)
+    # the lecturer's share of 4-5 scores that year, e.g. "0.9600"; null without scores
+    lecturer_satisfaction = fields.String(allow_none=True, load_default=None)
+    union_level = fields.String(allow_none=True, load_default=None)
+    status = fields.String(allow_none=True, load_default=None)  # the activity's new status
 
 
 class SubsidyDecided(Schema):
@@ -94,6 +103,21 @@ class VenueEvaluated(VenueFacts):
     period = fields.String(required=True)
     total = fields.Integer(required=True)
     rating = fields.String(required=True)
+    # additive (library): enough for a venue subsidy or a notice without calling back
+    kind_name = fields.String(allow_none=True, load_default=None)
+    year = fields.Integer(allow_none=True, load_default=None)  # the period's year
+    period_start = fields.Date(allow_none=True, load_default=None)
+    period_end = fields.Date(allow_none=True, load_default=None)
+    max_total = fields.Integer(allow_none=True, load_default=None)
+    rating_name = fields.String(allow_none=True, load_default=None)  # 优秀 / 良好 / 合格 / 不合格
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                         load_default=None)  # criterion -> points, activity credit included
+    activities_counted = fields.Integer(allow_none=True, load_default=None)
+    floor_area_m2 = fields.Integer(allow_none=True, load_default=None)
+    seats = fields.Integer(allow_none=True, load_default=None)
+    e_reading_devices = fields.Integer(allow_none=True, load_default=None)
+    scheme_version = fields.Integer(allow_none=True, load_default=None)
+    evaluator = fields.String(allow_none=True, load_default=None)
 
 
 class NotificationFailed(Schema):
