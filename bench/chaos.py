@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,6 +35,24 @@ def restart_broker():
     subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, timeout=120)
 
 
+def chaos_monkey(system, stream, rng, log, stop, spare_broker):
+    """Every second or so, maybe kill a service (restarted a moment later) or the broker."""
+    while not stop.wait(rng.uniform(0.5, 1.5)):
+        roll = rng.random()
+        count = len(stream.activities)
+        if roll < 0.35:
+            name = rng.choice(SERVICES)
+            how = rng.choice([signal.SIGKILL, signal.SIGTERM])
+            system.kill(name, how)
+            log.append((count, how.name, name))
+            stop.wait(rng.uniform(0.5, 3))
+            system.start(name)
+            log.append((count, "restart", name))
+        elif roll < 0.45 and not spare_broker:
+            restart_broker()
+            log.append((count, "restart", "rabbitmq"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--approvals", type=int, default=200)
@@ -45,32 +64,19 @@ def main():
     log = []
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch), args.backend, ENV).start()
-        down = {}  # service -> approvals left until its restart
         try:
             world = build_world(system, budget="60000.00")  # runs out: declines count too
-
-            def chaos(index):
-                for name in list(down):
-                    down[name] -= 1
-                    if down[name] <= 0:
-                        system.start(name)
-                        log.append((index, "restart", name))
-                        del down[name]
-                roll = rng.random()
-                if roll < 0.08:
-                    name = rng.choice([s for s in SERVICES if s not in down])
-                    how = rng.choice([signal.SIGKILL, signal.SIGTERM])
-                    system.kill(name, how)
-                    down[name] = rng.randint(1, 6)
-                    log.append((index, how.name, name))
-                elif roll < 0.10 and not args.no_broker:
-                    restart_broker()
-                    log.append((index, "broker restart", "rabbitmq"))
-            started = time.monotonic()
             stream = Stream(world)
-            stream.push(args.approvals, chaos)
-            for name in list(down):
-                system.start(name)
+            stop = threading.Event()
+            monkey = threading.Thread(target=chaos_monkey,
+                                      args=(system, stream, rng, log, stop, args.no_broker))
+            started = time.monotonic()
+            monkey.start()
+            try:
+                stream.push(args.approvals)
+            finally:
+                stop.set()
+                monkey.join()
             result = reconcile(stream, timeout=300)
             result["seconds"] = round(time.monotonic() - started, 1)
         finally:
