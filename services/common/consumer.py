@@ -62,7 +62,8 @@ class ReliableEventHandler(EventHandler):
 
     def _after_worker(self, message, body, result, exc_info):
         if exc_info is None:
-            metrics.EVENTS_HANDLED.labels(self.container.service_name, self.event_type, "ok").inc()
+            metrics.EVENTS_HANDLED.labels(self.container.service_name, self.spec.producer,
+                                          self.event_type, "ok").inc()
             self.queue_consumer.ack_message(message)
         else:
             error = "".join(traceback.format_exception(*exc_info))
@@ -72,7 +73,7 @@ class ReliableEventHandler(EventHandler):
     def _settle_failure(self, message, body, error, final):
         service = self.container.service_name
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-        metrics.EVENTS_HANDLED.labels(service, self.event_type, "error").inc()
+        metrics.EVENTS_HANDLED.labels(service, self.spec.producer, self.event_type, "error").inc()
         try:
             if not final and attempts <= len(self.retry_delays):
                 self._send_to_retry(body, attempts, error)

@@ -24,7 +24,7 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISH_FAILURES = Counter(
     "cm_outbox_publish_failures_total", "Relay passes that failed", ["producer"])
 EVENTS_HANDLED = Counter(
-    "cm_events_handled_total", "Events handled", ["service", "event_type", "outcome"])
+    "cm_events_handled_total", "Events handled", ["service", "source", "event_type", "outcome"])
 INBOX_DUPLICATES = Counter(
     "cm_inbox_duplicates_total", "Duplicate deliveries skipped by the inbox",
     ["service", "event_type"])
