@@ -138,6 +138,10 @@ class ReasonBody(Strict):
 # notifications, venues, operations ---------------------------------------------------
 class InboxQuery(Paging):
     unread = fields.Boolean(load_default=False)
+    event_type = fields.String(validate=validate.OneOf((
+        "activity_reported", "activity_approved", "activity_rejected", "activity_returned",
+        "subsidy_granted", "subsidy_declined", "subsidy_paid", "fund_threshold_reached",
+        "venue_evaluated")))
 
 
 class MarkRead(Strict):

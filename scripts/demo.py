@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+import demo_library  # the reading network (scripts/demo_library.py)
+
 GATEWAY = "http://127.0.0.1:%s" % os.environ.get("CM_GATEWAY_PORT", "8000")
 DEMO_PASSWORD = "demo-2026"
 COUNTIES = {
@@ -88,6 +90,7 @@ def load(admin):
     year = datetime.now(ZoneInfo("Asia/Shanghai")).year
     admin.post("/api/v1/funds", {"name": "%d年度职工文体活动补助资金" % year, "year": year,
                                  "policy": "activity", "budget": "232500.00"}, tolerate=(409,))
+    demo_library.load(admin, {"unions": grassroots, "year": year})
     return users, {u["id"]: u["name"] for u in grassroots}
 
 
