@@ -157,7 +157,7 @@ CATALOGUE = {spec.event_type: spec for spec in [
               "A fund passed 80% or 100% of its budget."),
     EventSpec("venue_registered", "library", 1, VenueFacts, (),
               "A venue joined the reading network."),
-    EventSpec("venue_evaluated", "library", 1, VenueEvaluated, (),
+    EventSpec("venue_evaluated", "library", 1, VenueEvaluated, ("notify",),
               "A venue was scored on the four goods."),
     EventSpec("notification_failed", "notify", 1, NotificationFailed, (),
               "A delivery failed after all its retries."),

@@ -1,6 +1,16 @@
-"""Who hears what, and in which words (zh-CN first). Pure: no nameko, no SQLAlchemy."""
+"""Who hears what, on which channel, in which words (zh-CN first).
 
-# event type -> audiences, each (kind, the data field whose value is the key)
+Pure: no nameko, no SQLAlchemy, no network.
+"""
+import hashlib
+import hmac
+
+LANGUAGES = ("zh-CN", "en")
+DEFAULT_LANGUAGE = "zh-CN"
+CHANNELS = ("in_app", "email", "webhook")
+USER_CHANNELS = ("in_app", "email")  # the ones a user chooses per event type
+
+# event type -> audiences, each (kind, the data field whose value is the key; "=x" is x)
 AUDIENCES = {
     "activity_reported": [("county_reviewers", "county")],
     "activity_approved": [("union_admins", "union_id")],
@@ -10,34 +20,101 @@ AUDIENCES = {
     "subsidy_declined": [("union_admins", "union_id"), ("role", "=finance")],
     "subsidy_paid": [("union_admins", "union_id")],
     "fund_threshold_reached": [("role", "=finance"), ("role", "=city_admin")],
+    "venue_evaluated": [("union_admins", "host_union_id")],
+}
+EVENT_TYPES = tuple(AUDIENCES)
+
+# Subsidy decisions always reach the in-app inbox, whatever the user opted out of.
+CRITICAL = frozenset({"subsidy_granted", "subsidy_declined"})
+
+REASONS = {
+    "zh-CN": {
+        "budget_exhausted": "补助资金预算已用尽",
+        "union_cap_reached": "已达本单位年度补助上限",
+        "not_eligible": "不符合补助条件",
+        "no_fund": "本年度暂无可用的补助资金",
+    },
+    "en": {
+        "budget_exhausted": "the subsidy fund's budget is used up",
+        "union_cap_reached": "the union has reached its yearly subsidy cap",
+        "not_eligible": "the activity does not qualify for a subsidy",
+        "no_fund": "there is no open subsidy fund this year",
+    },
 }
 
-REASONS_ZH = {
-    "budget_exhausted": "补助资金预算已用尽",
-    "union_cap_reached": "已达本单位年度补助上限",
-    "not_eligible": "不符合补助条件",
-    "no_fund": "本年度暂无可用的补助资金",
+TEMPLATES = {
+    "zh-CN": {
+        "activity_reported": (
+            "新的活动待审核",
+            "{union_name}上报了活动《{title}》（{held_on}，{participants} 人参加，"
+            "实际支出 {expenses} 元），请及时审核。"),
+        "activity_approved": ("活动已通过审核",
+                              "您单位上报的活动《{title}》已通过审核。{comment_line}"),
+        "activity_rejected": ("活动未通过审核",
+                              "您单位上报的活动《{title}》未通过审核。原因：{comment}"),
+        "activity_returned": (
+            "活动被退回修改",
+            "您单位上报的活动《{title}》被退回修改。原因：{comment}。请修改后重新提交。"),
+        "subsidy_granted": ("活动补助已核定",
+                            "活动《{activity_title}》获得补助 {amount} 元。\n计算明细：\n{lines}"),
+        "subsidy_declined": (
+            "活动本次未获补助",
+            "活动《{activity_title}》本次未获补助：{reason_text}。\n计算明细：\n{lines}"),
+        "subsidy_paid": ("补助已拨付", "活动《{activity_title}》的补助 {amount} 元已拨付。"),
+        "fund_threshold_reached": (
+            "资金使用提醒",
+            "{name}（{year} 年）已使用 {threshold_percent}%：预算 {budget} 元，"
+            "已核定 {granted} 元，剩余 {remaining} 元。"),
+        "venue_evaluated": (
+            "阵地“四好”评估结果",
+            "您单位承办的阵地“{name}”{period}“四好”评估得分 {total}{max_line}，"
+            "等级：{rating_text}。"),
+    },
+    "en": {
+        "activity_reported": (
+            "New activity to review",
+            "{union_name} reported the activity \"{title}\" ({held_on}, {participants} "
+            "participants, {expenses} yuan spent). Please review it."),
+        "activity_approved": ("Activity approved",
+                              "Your union's activity \"{title}\" was approved.{comment_line}"),
+        "activity_rejected": ("Activity rejected",
+                              "Your union's activity \"{title}\" was rejected. Reason: {comment}"),
+        "activity_returned": (
+            "Activity returned for rework",
+            "Your union's activity \"{title}\" was returned for rework. Reason: {comment}. "
+            "Please change it and submit it again."),
+        "subsidy_granted": (
+            "Subsidy granted",
+            "The activity \"{activity_title}\" was granted a subsidy of {amount} yuan.\n"
+            "How it was calculated:\n{lines}"),
+        "subsidy_declined": (
+            "No subsidy this time",
+            "The activity \"{activity_title}\" gets no subsidy this time: {reason_text}.\n"
+            "How it was calculated:\n{lines}"),
+        "subsidy_paid": ("Subsidy paid",
+                         "The subsidy of {amount} yuan for \"{activity_title}\" has been paid."),
+        "fund_threshold_reached": (
+            "Fund usage alert",
+            "{name} ({year}) has reached {threshold_percent}% of its budget: budget "
+            "{budget} yuan, granted {granted} yuan, remaining {remaining} yuan."),
+        "venue_evaluated": (
+            "Four-goods evaluation of your venue",
+            "The venue \"{name}\" hosted by your union scored {total}{max_line} in the "
+            "four-goods evaluation for {period}; rating: {rating_text}."),
+    },
 }
 
-TEMPLATES_ZH = {
-    "activity_reported": ("新的活动待审核",
-                          "{union_name}上报了活动《{title}》（{held_on}，{participants} 人参加，"
-                          "实际支出 {expenses} 元），请及时审核。"),
-    "activity_approved": ("活动已通过审核", "您单位上报的活动《{title}》已通过审核。{comment_line}"),
-    "activity_rejected": ("活动未通过审核", "您单位上报的活动《{title}》未通过审核。原因：{comment}"),
-    "activity_returned": ("活动被退回修改",
-                          "您单位上报的活动《{title}》被退回修改。原因：{comment}。请修改后重新提交。"),
-    "subsidy_granted": ("活动补助已核定",
-                        "活动《{activity_title}》获得补助 {amount} 元。\n计算明细：\n{lines}"),
-    "subsidy_declined": ("活动本次未获补助",
-                         "活动《{activity_title}》本次未获补助：{reason_zh}。\n计算明细：\n{lines}"),
-    "subsidy_paid": ("补助已拨付", "活动《{activity_title}》的补助 {amount} 元已拨付。"),
-    "fund_threshold_reached": ("资金使用提醒",
-                               "{name}（{year} 年）已使用 {threshold_percent}%：预算 {budget} 元，"
-                               "已核定 {granted} 元，剩余 {remaining} 元。"),
+RATINGS = {"zh-CN": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
+           "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
+
+EMAIL_FOOTER = {
+    "zh-CN": "\n\n——\n职工文化服务矩阵（张掖市总工会）\n如不想再收到此类邮件，可在“通知设置”中关闭。",
+    "en": "\n\n--\nCulture Matrix, Zhangye Federation of Trade Unions\n"
+          "To stop these emails, turn them off in your notification settings.",
 }
 
 
+# who hears what -----------------------------------------------------------------------
 def audiences(event_type, data):
     """The (kind, key) pairs that must hear of this event."""
     result = []
@@ -48,15 +125,6 @@ def audiences(event_type, data):
     return result
 
 
-def render(event_type, data):
-    title, body = TEMPLATES_ZH[event_type]
-    values = {key: ("" if value is None else value) for key, value in data.items()}
-    values["comment_line"] = ("审核意见：%s" % data["comment"]) if data.get("comment") else ""
-    values["lines"] = "\n".join("· %s" % line for line in data.get("explanation") or [])
-    values["reason_zh"] = REASONS_ZH.get(data.get("reason"), data.get("reason") or "")
-    return title.format(**values), body.format(**values)
-
-
 def audiences_of(identity):
     """Every audience a signed-in user belongs to."""
     result = [("user", str(identity["user_id"])), ("role", identity["role"])]
@@ -65,3 +133,90 @@ def audiences_of(identity):
     if identity["role"] == "county_reviewer" and identity.get("county"):
         result.append(("county_reviewers", identity["county"]))
     return result
+
+
+def belongs_to(identity, audience_list):
+    """Whether a user (or a stored recipient) is in any of the audiences."""
+    mine = set(audiences_of(identity))
+    return any(tuple(audience) in mine for audience in audience_list)
+
+
+def channel_enabled(event_type, channel, preferences):
+    """preferences: {(event_type, channel): bool}; unset means on. Critical in-app is always on."""
+    if channel == "in_app" and event_type in CRITICAL:
+        return True
+    return preferences.get((event_type, channel), True)
+
+
+def wants_email(recipient, event_type, preferences):
+    return bool(recipient.get("email")) and channel_enabled(event_type, "email", preferences)
+
+
+# words --------------------------------------------------------------------------------
+def render(event_type, data, language=DEFAULT_LANGUAGE):
+    """(title, body) of an event's notification in a language (zh-CN when unknown)."""
+    language = language if language in TEMPLATES else DEFAULT_LANGUAGE
+    title, body = TEMPLATES[language][event_type]
+    values = {key: ("" if value is None else value) for key, value in data.items()}
+    comment = data.get("comment")
+    if language == "en":
+        values["comment_line"] = (" Reviewer's comment: %s" % comment) if comment else ""
+    else:
+        values["comment_line"] = ("审核意见：%s" % comment) if comment else ""
+    values["lines"] = "\n".join("· %s" % line for line in data.get("explanation") or [])
+    reason = data.get("reason")
+    values["reason_text"] = REASONS[language].get(reason, reason or "")
+    rating = data.get("rating")
+    values["rating_text"] = (data.get("rating_name") if language == "zh-CN" and
+                             data.get("rating_name") else RATINGS[language].get(rating, rating or ""))
+    values["max_line"] = ("/%s" % data["max_total"]) if data.get("max_total") else ""
+    return title.format_map(_Blank(values)), body.format_map(_Blank(values))
+
+
+def render_email(event_type, data, language=DEFAULT_LANGUAGE):
+    language = language if language in TEMPLATES else DEFAULT_LANGUAGE
+    title, body = render(event_type, data, language)
+    prefix = "【职工文化服务矩阵】" if language == "zh-CN" else "[Culture Matrix] "
+    return prefix + title, body + EMAIL_FOOTER[language]
+
+
+def template_catalogue():
+    """Every template in every language, for the documentation route."""
+    return [{"event_type": event_type, "language": language, "title": texts[event_type][0],
+             "body": texts[event_type][1], "critical": event_type in CRITICAL,
+             "audiences": [kind if not source.startswith("=") else "%s:%s" % (kind, source[1:])
+                           for kind, source in AUDIENCES[event_type]]}
+            for event_type in EVENT_TYPES for language, texts in TEMPLATES.items()]
+
+
+class _Blank(dict):
+    """A fact a template names but an (older) event lacks renders empty, never fails."""
+
+    def __missing__(self, key):
+        return ""
+
+
+# retries and signatures ---------------------------------------------------------------
+def backoff_seconds(attempts, base, cap):
+    """Delay before the next try after `attempts` failed ones: base, 2 base, 4 base... <= cap."""
+    return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+def next_step(attempts, max_attempts, permanent):
+    """After a failed attempt (attempts counts it): 'retry' or 'fail'."""
+    return "fail" if permanent or attempts >= max_attempts else "retry"
+
+
+def should_disable(consecutive_failures, limit):
+    return limit > 0 and consecutive_failures >= limit
+
+
+def signature(secret, timestamp, body):
+    """HMAC-SHA256 over "timestamp.body", hex, as sent in X-CM-Signature: sha256=<hex>."""
+    message = str(timestamp).encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret, timestamp, body, header):
+    expected = "sha256=" + signature(secret, timestamp, body)
+    return hmac.compare_digest(expected, header or "")

@@ -1,4 +1,5 @@
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.tables import messaging_tables
@@ -19,10 +20,12 @@ class Notification(Base):
     event_type: Mapped[str] = mapped_column(String(64))
     audience_kind: Mapped[str] = mapped_column(String(32))
     audience_key: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))   # zh-CN, as rendered when it arrived
     body: Mapped[str] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    # the event's facts (JSON), so a reader who chose English gets it in English
+    data: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (
         UniqueConstraint("event_id", "audience_kind", "audience_key"),
         Index("ix_notifications_audience", "audience_kind", "audience_key", "id"),
@@ -34,3 +37,92 @@ class ReadMark(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     read_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Recipient(Base):
+    """A signed-in user as the gateway last described them, with their address and language."""
+    __tablename__ = "recipients"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    union_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    county: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (Index("ix_recipients_role", "role", "union_id", "county"),)
+
+
+class Preference(Base):
+    """A user's choice of one channel for one event type; no row means on."""
+    __tablename__ = "preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("recipients.user_id"), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class WebhookSubscription(Base):
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    event_types: Mapped[str] = mapped_column(Text)      # JSON list
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    disabled_at = mapped_column(DateTime(timezone=True), nullable=True)
+    last_success_at = mapped_column(DateTime(timezone=True), nullable=True)
+    last_failure_at = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Delivery(Base):
+    """One message to one recipient on one channel (email, webhook) for one event.
+
+    Written in the event handler's transaction; sent by the delivery worker outside any
+    transaction; idempotent per (event, recipient, channel).
+    """
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))           # email | webhook
+    recipient: Mapped[str] = mapped_column(String(64))         # user:<id> | webhook:<id>
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_subscriptions.id"), nullable=True)
+    target: Mapped[str] = mapped_column(String(2000))          # address or URL
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    payload: Mapped[str] = mapped_column(Text)                 # mail body or JSON body
+    status: Mapped[str] = mapped_column(String(16))            # pending|sending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at = mapped_column(DateTime(timezone=True), nullable=False)
+    lease_until = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+    delivered_at = mapped_column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient", "channel", name="uq_delivery_once"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_subscription", "subscription_id", "id"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """The delivery log: every try, with what came back."""
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16))           # delivered | error
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("delivery_id", "number"),)
