@@ -69,6 +69,7 @@ class UnionQuery(Paging):
     county = fields.String()
     parent_id = fields.Integer()
     name = fields.String()
+    q = fields.String(validate=validate.Length(1, 100), metadata={"description": "part of the name"})
 
 
 # funds and subsidies --------------------------------------------------------------------
@@ -123,6 +124,7 @@ class ActivityQuery(Paging):
     year = fields.Integer(validate=validate.Range(2000, 2100))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     tier = fields.String(validate=validate.OneOf(LEVELS))
+    lecturer_id = fields.Integer()
 
 
 class ApproveBody(Strict):

@@ -1,17 +1,29 @@
-"""Pure rules of the hold-first, subsidise-after workflow (no nameko, no SQLAlchemy)."""
+"""Pure rules of the activities service (no nameko, no SQLAlchemy).
+
+Hold first, subsidise after; the four-seasons calendar (四季歌); the lecture programme
+(大思政课) and its satisfaction figures; the coverage check (月月有活动).
+"""
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
 
 LEVELS = ("city", "county", "grassroots")
 CATEGORIES = ("culture", "sports", "reading", "lecture", "exhibition", "women")
 STATUSES = ("submitted", "approved", "rejected", "returned")
+MONTHS = tuple(range(1, 13))
 
-# 四季歌: every season a theme; the category that matches the season's theme.
+# 四季歌: every season a theme, and the categories that match it. The city may configure
+# other themes per year (season_themes table); these are the defaults.
 SEASONS = {
-    "spring": {"months": (3, 4, 5), "theme": "女职工风采展示", "category": "women"},
-    "summer": {"months": (6, 7, 8), "theme": "红五月职工文体活动季", "category": "sports"},
-    "autumn": {"months": (9, 10, 11), "theme": "职工读书季", "category": "reading"},
-    "winter": {"months": (12, 1, 2), "theme": "温暖文化季", "category": "culture"},
+    "spring": {"months": (3, 4, 5), "theme": "女职工风采展示", "categories": ("women",)},
+    "summer": {"months": (6, 7, 8), "theme": "红五月职工文体活动季", "categories": ("sports",)},
+    "autumn": {"months": (9, 10, 11), "theme": "职工读书季", "categories": ("reading",)},
+    "winter": {"months": (12, 1, 2), "theme": "温暖文化季", "categories": ("culture",)},
 }
+SEASON_NAMES = {"spring": "春", "summer": "夏", "autumn": "秋", "winter": "冬"}
+# "Red May" is summer's theme, and May is its launch month: a May activity that matches
+# the summer theme matches its season's theme too (the season itself stays spring).
+LAUNCH_MONTHS = {"summer": 5}
 
 # action -> (states it may start from, state it ends in)
 TRANSITIONS = {
@@ -21,6 +33,11 @@ TRANSITIONS = {
     "resubmit": (("returned",), "submitted"),
 }
 REASON_REQUIRED = ("reject", "return")
+
+SATISFIED_SCORES = (4, 5)
+SATISFACTION_TARGET = Decimal("0.95")
+# Activities that count as held: everything reported except what a reviewer rejected.
+HELD_STATUSES = ("submitted", "returned", "approved")
 
 
 class TransitionRefused(Exception):
@@ -46,6 +63,7 @@ def next_status(action, current):
     return target
 
 
+# reporting ------------------------------------------------------------------------------
 def report_errors(report, union, today, window_days, participants_factor):
     """Field errors of a report against the rules; empty when it may be stored."""
     errors = {}
@@ -55,7 +73,9 @@ def report_errors(report, union, today, window_days, participants_factor):
     elif held_on < today - timedelta(days=window_days):
         errors["held_on"] = ["older than the %d-day reporting window" % window_days]
     ceiling = int(union["members"] * participants_factor)
-    if report["participants"] > ceiling:
+    if report["participants"] < 1:
+        errors["participants"] = ["at least 1"]
+    elif report["participants"] > ceiling:
         errors["participants"] = ["more than the union's %d members allow (%d)"
                                   % (union["members"], ceiling)]
     if report["expenses"] < 0:
@@ -65,6 +85,25 @@ def report_errors(report, union, today, window_days, participants_factor):
     return errors
 
 
+def lecturer_errors(category, lecturer):
+    """A lecture names a lecturer of the pool; other categories name none.
+
+    `lecturer` is None (none given), "unknown", or a dict with "active".
+    """
+    if category == "lecture":
+        if lecturer is None:
+            return {"lecturer_id": ["a lecture names its lecturer"]}
+        if lecturer == "unknown":
+            return {"lecturer_id": ["no such lecturer"]}
+        if not lecturer["active"]:
+            return {"lecturer_id": ["this lecturer has left the pool"]}
+        return {}
+    if lecturer is not None:
+        return {"lecturer_id": ["only a lecture (category lecture) has a lecturer"]}
+    return {}
+
+
+# unions ---------------------------------------------------------------------------------
 def union_errors(union, parent):
     """The three tiers: grassroots under a county, county under the city."""
     errors = {}
@@ -76,3 +115,159 @@ def union_errors(union, parent):
     if parent is not None and union["level"] == "grassroots" and parent["county"] != union["county"]:
         errors["county"] = ["must match the parent county union's county"]
     return errors
+
+
+def union_changes(current, changes):
+    """{field: [old, new]} for the fields that really change (the history row)."""
+    return {key: [current[key], value] for key, value in sorted(changes.items())
+            if current.get(key) != value}
+
+
+# the four seasons -----------------------------------------------------------------------
+def default_themes():
+    return {name: {"theme": spec["theme"], "categories": list(spec["categories"])}
+            for name, spec in SEASONS.items()}
+
+
+def themes_for(configured):
+    """The year's themes: the city's configured ones over the defaults."""
+    themes = default_themes()
+    for season, theme in (configured or {}).items():
+        themes[season] = {"theme": theme["theme"], "categories": list(theme["categories"])}
+    return themes
+
+
+def theme_match(category, held_on, themes):
+    """Whether an activity's category matches its season's theme that year."""
+    if category in themes[season_of(held_on)]["categories"]:
+        return True
+    return any(held_on.month == month and category in themes[season]["categories"]
+               for season, month in LAUNCH_MONTHS.items())
+
+
+def months_due(year, today):
+    """The months of a year that can have had activities by `today` (current included)."""
+    if year < today.year:
+        return MONTHS
+    if year > today.year:
+        return ()
+    return tuple(range(1, today.month + 1))
+
+
+@dataclass(frozen=True)
+class Held:
+    """What coverage and statistics need of one activity."""
+    county: str
+    tier: str
+    category: str
+    held_on: object
+    status: str = "approved"
+    participants: int = 0
+    expenses_fen: int = 0
+    union_id: int = 0
+
+
+def coverage(year, counties, approved, themes, today):
+    """The county x month matrix of approved activities, its gaps and theme shares.
+
+    approved: Held rows of approved activities of the year; city-tier activities count
+    for the city, not for a county.
+    """
+    counties = list(counties)
+    for item in approved:
+        if item.tier != "city" and item.county not in counties:
+            counties.append(item.county)
+    matrix = {county: {str(month): 0 for month in MONTHS} for county in counties}
+    city = {str(month): 0 for month in MONTHS}
+    for item in approved:
+        row = city if item.tier == "city" else matrix[item.county]
+        row[str(item.held_on.month)] += 1
+    due = months_due(year, today)
+    gaps = [{"county": county, "month": month} for county in counties for month in due
+            if matrix[county][str(month)] == 0]
+    rows = [{"county": county, "months": matrix[county],
+             "total": sum(matrix[county].values()),
+             "months_covered": sum(1 for m in due if matrix[county][str(m)] > 0),
+             "gaps": [m for m in due if matrix[county][str(m)] == 0]} for county in counties]
+    return {
+        "year": year, "months_due": list(due), "counties": rows, "city": city,
+        "gaps": gaps, "complete": not gaps and bool(due),
+        "seasons": season_shares(approved, themes),
+    }
+
+
+def season_shares(items, themes):
+    """Per season: the share of its activities whose category matches its theme."""
+    shares = []
+    for season in SEASONS:
+        mine = [i for i in items if season_of(i.held_on) == season]
+        matching = sum(1 for i in mine if theme_match(i.category, i.held_on, themes))
+        shares.append({"season": season, "theme": themes[season]["theme"],
+                       "categories": list(themes[season]["categories"]),
+                       "activities": len(mine), "matching": matching,
+                       "share": ratio(matching, len(mine))})
+    return shares
+
+
+# lectures and satisfaction --------------------------------------------------------------
+def ratio(part, whole):
+    """"0.9583" (rounded down, so 0.94999 never reads as 0.95), None when whole is 0."""
+    if not whole:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_DOWN))
+
+
+def satisfaction(scores, target=SATISFACTION_TARGET):
+    """Share of scores of 4 or 5, against the programme's target."""
+    scores = list(scores)
+    satisfied = sum(1 for s in scores if s in SATISFIED_SCORES)
+    value = ratio(satisfied, len(scores))
+    return {"responses": len(scores), "satisfied": satisfied, "satisfaction": value,
+            "average": (str((Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01")))
+                        if scores else None),
+            "target": str(target),
+            "meets_target": None if value is None else Decimal(value) >= target}
+
+
+def statistics(year, items, lecture_scores, target=SATISFACTION_TARGET):
+    """The year's figures by county, tier, season, category and status.
+
+    items: Held rows of every activity of the year (all statuses); lecture_scores: the
+    scores given to the year's held lectures.
+    """
+    def breakdown(key, keys=()):
+        table = {k: {"total": 0, "approved": 0, "participants": 0} for k in keys}
+        for item in items:
+            row = table.setdefault(key(item), {"total": 0, "approved": 0, "participants": 0})
+            row["total"] += 1
+            if item.status == "approved":
+                row["approved"] += 1
+                row["participants"] += item.participants
+        return table
+
+    approved = [i for i in items if i.status == "approved"]
+    held = [i for i in items if i.status in HELD_STATUSES]
+    by_status = {status: 0 for status in STATUSES}
+    for item in items:
+        by_status[item.status] += 1
+    programme = satisfaction(lecture_scores, target)
+    return {
+        "year": year,
+        "reported": len(items),
+        "by_county": breakdown(lambda i: i.county),
+        "by_tier": breakdown(lambda i: i.tier, LEVELS),
+        "by_season": breakdown(lambda i: season_of(i.held_on), tuple(SEASONS)),
+        "by_category": breakdown(lambda i: i.category, CATEGORIES),
+        "by_status": by_status,
+        "participants_total": sum(i.participants for i in approved),
+        "expenses_total_fen": sum(i.expenses_fen for i in approved),
+        "published": {
+            "activities_held": len(held),
+            "activities_approved": len(approved),
+            "lecture_sessions": sum(1 for i in approved if i.category == "lecture"),
+            "participants": sum(i.participants for i in approved),
+            "lecture_satisfaction": programme["satisfaction"],
+            "satisfaction_target": programme["target"],
+            "meets_target": programme["meets_target"],
+        },
+    }

@@ -1,4 +1,5 @@
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.tables import messaging_tables
@@ -49,6 +50,7 @@ class Activity(Base):
         Index("ix_activities_county_status", "county", "status", "id"),
         Index("ix_activities_year_season", "year", "season", "id"),
         Index("ix_activities_status", "status", "id"),
+        Index("ix_activities_year_category", "year", "category", "lecturer_id"),
     )
 
 
@@ -63,3 +65,62 @@ class HistoryEntry(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class UnionChange(Base):
+    """Append-only: a rename or move of a union, {field: [old, new]}; activities keep
+    the union id, and their county as it was when they were reported."""
+    __tablename__ = "union_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    union_id: Mapped[int] = mapped_column(ForeignKey("unions.id"), index=True)
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(String(100))
+    changes: Mapped[dict] = mapped_column(JSON)
+
+
+class Lecturer(Base):
+    """The lecture programme's pool (大思政课讲师库)."""
+    __tablename__ = "lecturers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(String(100))
+    organization: Mapped[str | None] = mapped_column(String(200))
+    topics: Mapped[list] = mapped_column(JSON)
+    county: Mapped[str] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (UniqueConstraint("name", "county", name="uq_lecturers_name_county"),)
+
+
+class SeasonTheme(Base):
+    """A year's theme of one season (四季歌), configured by the city."""
+    __tablename__ = "season_themes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    season: Mapped[str] = mapped_column(String(8))
+    theme: Mapped[str] = mapped_column(String(100))
+    categories: Mapped[list] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (UniqueConstraint("year", "season", name="uq_season_themes_year_season"),)
+
+
+class Feedback(Base):
+    """A worker's score of an activity; one per worker and activity (a new one replaces it)."""
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(100))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (UniqueConstraint("activity_id", "worker_id",
+                                       name="uq_feedback_activity_worker"),)

@@ -33,11 +33,27 @@ class UnionOut(Strict):
     created_at = UtcDateTime()
 
 
+class UnionChange(Strict):
+    """Rename or move a union (any subset); its level stays."""
+    name = fields.String(validate=validate.Length(1, 200))
+    county = fields.String(validate=validate.Length(1, 64))
+    parent_id = fields.Integer(allow_none=True, strict=True)
+    members = fields.Integer(strict=True, validate=validate.Range(0, 10_000_000))
+    contacts = fields.List(fields.Nested(Contact))
+
+
 class UnionFilter(Strict):
     level = fields.String(validate=validate.OneOf(LEVELS))
     county = fields.String()
     parent_id = fields.Integer()
     name = fields.String()
+    q = fields.String(validate=validate.Length(1, 100))  # part of the name
+
+
+class UnionChangeOut(Strict):
+    at = UtcDateTime()
+    actor = fields.String()
+    changes = fields.Dict()
 
 
 class Evidence(Strict):
@@ -96,6 +112,7 @@ class ActivityFilter(Strict):
     year = fields.Integer(validate=validate.Range(2000, 2100))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     tier = fields.String(validate=validate.OneOf(LEVELS))
+    lecturer_id = fields.Integer()
 
 
 class HistoryOut(Strict):
@@ -105,3 +122,76 @@ class HistoryOut(Strict):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     comment = fields.String(allow_none=True)
+
+
+# the lecture programme ------------------------------------------------------------------
+class LecturerIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 50))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    organization = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=200))
+    topics = fields.List(fields.String(validate=validate.Length(1, 100)), required=True,
+                         validate=validate.Length(1, 20))
+    county = fields.String(required=True, validate=validate.Length(1, 64))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    email = fields.Email(load_default=None, allow_none=True)
+
+
+class LecturerChange(Strict):
+    title = fields.String(allow_none=True, validate=validate.Length(max=100))
+    organization = fields.String(allow_none=True, validate=validate.Length(max=200))
+    topics = fields.List(fields.String(validate=validate.Length(1, 100)),
+                         validate=validate.Length(1, 20))
+    county = fields.String(validate=validate.Length(1, 64))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
+    email = fields.Email(allow_none=True)
+    active = fields.Boolean()
+
+
+class LecturerOut(Strict):
+    id = fields.Integer()
+    name = fields.String()
+    title = fields.String(allow_none=True)
+    organization = fields.String(allow_none=True)
+    topics = fields.List(fields.String())
+    county = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class LecturerFilter(Strict):
+    county = fields.String()
+    active = fields.Boolean()
+    name = fields.String()
+    topic = fields.String(validate=validate.Length(1, 100))  # part of a topic
+
+
+class FeedbackIn(Strict):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class FeedbackOut(Strict):
+    id = fields.Integer()
+    activity_id = fields.Integer()
+    score = fields.Integer()
+    comment = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+# the four seasons -------------------------------------------------------------------------
+class SeasonThemeIn(Strict):
+    theme = fields.String(required=True, validate=validate.Length(1, 100))
+    categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), required=True,
+                             validate=validate.Length(1, len(CATEGORIES)))
+
+
+class YearQuery(Strict):
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    county = fields.String(validate=validate.Length(1, 64))
+    union_id = fields.Integer()
+    lecturer_id = fields.Integer()
