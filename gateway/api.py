@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from eventlet.event import Event
 from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from gateway.errors import ApiError, error_response, forbidden, invalid, json_response, unauthenticated
@@ -25,6 +26,7 @@ from services.common.errors import ServiceError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+AUDIT_INSERT = insert(AuditEntry.__table__)
 
 
 @dataclass
@@ -121,13 +123,13 @@ class ApiRoute(HttpRequestHandler):
         """Who did what to which object, for every state change that succeeded."""
         user = call.user
         object_id = payload.get("id") if isinstance(payload, dict) else None
-        with self._gateway_db().sessions() as session:
-            session.add(AuditEntry(
-                at=utcnow(), request_id=call.request_id, user_id=getattr(user, "id", None),
-                username=getattr(user, "username", None), role=getattr(user, "role", None),
-                method=request.method, route=self.url, path=request.path[:500],
-                object_id=None if object_id is None else str(object_id), status=status))
-            session.commit()
+        with self._gateway_db().engine.begin() as conn:
+            conn.execute(AUDIT_INSERT, {
+                "at": utcnow(), "request_id": call.request_id,
+                "user_id": getattr(user, "id", None), "username": getattr(user, "username", None),
+                "role": getattr(user, "role", None), "method": request.method,
+                "route": self.url, "path": request.path[:500],
+                "object_id": None if object_id is None else str(object_id), "status": status})
 
     # input -----------------------------------------------------------------------------
     def _load_body(self, request):

@@ -5,6 +5,7 @@ an external identity provider's (RS256 only, its issuer and audience, keys from 
 JWKS). Either way the token names a gateway user, whose role, scope and disabled flag
 are the gateway's: disabling a user stops all its tokens at once.
 """
+import time
 from datetime import timezone
 
 import jwt
@@ -17,6 +18,7 @@ from gateway.limits import RateLimiter
 from gateway.models import User
 
 EXTERNAL_ALGORITHMS = ["RS256"]
+USER_CACHE_SECONDS = 2.0
 
 
 class Guard(SharedExtension):
@@ -29,6 +31,7 @@ class Guard(SharedExtension):
         self.issuer = settings.get("oidc_issuer")
         self.audience = settings.get("oidc_audience")
         self.username_claim = settings.get("oidc_username_claim") or "preferred_username"
+        self._users = {}
         self.jwks = jwt.PyJWKClient(settings["oidc_jwks_url"], cache_keys=True) \
             if settings.get("oidc_jwks_url") else None
 
@@ -38,22 +41,42 @@ class Guard(SharedExtension):
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.PyJWTError:
             raise unauthenticated("malformed token") from None
+        if issuer == auth.ISSUER:
+            user_id, issued_at = self._local(token)
+            user = self._cached(("id", user_id), sessions, lambda s: s.get(User, user_id))
+        elif self.jwks is not None and issuer == self.issuer:
+            username, issued_at = self._external(token)
+            user = self._cached(("name", username), sessions, lambda s: s.scalars(
+                select(User).where(User.username == username)).first())
+        else:
+            raise unauthenticated("token from an unknown issuer")
+        if user is None or user.disabled:
+            raise unauthenticated("the token's user is unknown or disabled")
+        changed = user.credentials_changed_at
+        if changed is not None and issued_at < int(_utc_timestamp(changed)):
+            raise unauthenticated("the token predates a change of credentials")
+        return user
+
+    def _cached(self, key, sessions, load):
+        """Users are read once per USER_CACHE_SECONDS: every request would otherwise pay a
+        database read. A change made through this gateway forgets the user at once
+        (forget()); another replica's change is seen within the same few seconds."""
+        now = time.monotonic()
+        hit = self._users.get(key)
+        if hit is not None and now - hit[0] < USER_CACHE_SECONDS:
+            return hit[1]
         with sessions() as session:
-            if issuer == auth.ISSUER:
-                user_id, issued_at = self._local(token)
-                user = session.get(User, user_id)
-            elif self.jwks is not None and issuer == self.issuer:
-                username, issued_at = self._external(token)
-                user = session.scalars(select(User).where(User.username == username)).first()
-            else:
-                raise unauthenticated("token from an unknown issuer")
-            if user is None or user.disabled:
-                raise unauthenticated("the token's user is unknown or disabled")
-            changed = user.credentials_changed_at
-            if changed is not None and issued_at < int(_utc_timestamp(changed)):
-                raise unauthenticated("the token predates a change of credentials")
-            session.expunge(user)
-            return user
+            user = load(session)
+            if user is not None:
+                session.expunge(user)
+        if len(self._users) > 10_000:
+            self._users.clear()
+        self._users[key] = (now, user)
+        return user
+
+    def forget(self, user):
+        self._users.pop(("id", user.id), None)
+        self._users.pop(("name", user.username), None)
 
     def _local(self, token):
         try:
@@ -79,3 +102,10 @@ def _utc_timestamp(moment):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
+
+
+def forget_user(container, user):
+    """After a change to a user: this gateway stops trusting its cached copy at once."""
+    guard = container.shared_extensions.get(Guard)
+    if guard is not None:
+        guard.forget(user)

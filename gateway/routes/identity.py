@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway import auth, schemas as s
 from gateway.api import route
 from gateway.errors import ApiError, invalid, unauthenticated
+from gateway.guard import forget_user
 from gateway.models import AuditEntry, User
 from gateway.routes import identity_schemas as ids
 from services.common.clock import utcnow
@@ -82,6 +83,7 @@ class IdentityRoutes:
             if scope_changed:
                 user.credentials_changed_at = utcnow()  # old tokens carried the old role
             session.commit()
+            forget_user(self.db.provider.container, user)
             return s.UserAnswer().dump(user)
 
     @route("POST", "/api/v1/users/<int:user_id>/password", roles=ADMIN, body=ids.PasswordReset(),
@@ -91,6 +93,7 @@ class IdentityRoutes:
             user = self._user(session, user_id)
             self._set_password(user, call.body["password"])
             session.commit()
+            forget_user(self.db.provider.container, user)
             return s.UserAnswer().dump(user)
 
     @route("POST", "/api/v1/users/me/password", body=ids.PasswordChange(),
@@ -102,6 +105,7 @@ class IdentityRoutes:
                 raise invalid({"current_password": ["wrong password"]})
             self._set_password(user, call.body["new_password"])
             session.commit()
+            forget_user(self.db.provider.container, user)
         return {"changed": True}
 
     @staticmethod

@@ -1,5 +1,6 @@
 """Health, readiness, metrics and dead-letter operations, mixed into every service."""
 import json
+import logging
 
 from kombu import Connection
 from services.common.errors import expected_rpc
@@ -13,6 +14,7 @@ from services.common.errors import NotFound
 
 
 rpc = expected_rpc()
+log = logging.getLogger(__name__)
 
 
 class HealthEndpoints:
@@ -32,7 +34,14 @@ class HealthEndpoints:
 
     @http("GET", "/metrics")
     def metrics(self, request):
-        self.refresh_gauges()
+        provider = self._db_provider()
+        for observe in (provider.relay and provider.relay.observe_backlog,
+                        provider.tables and provider.observe_dead_letters, self.refresh_gauges):
+            if observe:
+                try:
+                    observe()
+                except Exception:  # a scrape still answers when the database is away
+                    log.warning("a gauge could not be refreshed", exc_info=True)
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
     def refresh_gauges(self):
@@ -85,8 +94,7 @@ class DeadLetterOps:
 
 
 class OpsEndpoints(HealthEndpoints, DeadLetterOps):
-    def refresh_gauges(self):
-        self._db_provider().observe_dead_letters()
+    pass
 
 
 def _dead_letter_view(service, row):

@@ -68,7 +68,6 @@ class OutboxRelay:
                 published += count
                 if count < BATCH:
                     break
-            self._observe_backlog()
             return published
 
     def _publish_batch(self):
@@ -142,7 +141,8 @@ class OutboxRelay:
                 pass
             self._connection = None
 
-    def _observe_backlog(self):
+    def observe_backlog(self):
+        """Set the backlog gauges; called at scrape time, not on the hot path."""
         with self.engine.connect() as conn:
             pending, oldest = conn.execute(
                 select(func.count(), func.min(self.outbox.c.created_at))
