@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 import demo_library  # the reading network (scripts/demo_library.py)
+import demo_activities  # lecturers, season themes, activities (scripts/demo_activities.py)
 
 GATEWAY = "http://127.0.0.1:%s" % os.environ.get("CM_GATEWAY_PORT", "8000")
 DEMO_PASSWORD = "demo-2026"
@@ -91,6 +92,7 @@ def load(admin):
     admin.post("/api/v1/funds", {"name": "%d年度职工文体活动补助资金" % year, "year": year,
                                  "policy": "activity", "budget": "232500.00"}, tolerate=(409,))
     demo_library.load(admin, {"unions": grassroots, "year": year})
+    demo_activities.load(admin, {"unions": grassroots, "year": year})
     return users, {u["id"]: u["name"] for u in grassroots}
 
 
