@@ -73,22 +73,33 @@ class UnionQuery(Paging):
 
 
 # funds and subsidies --------------------------------------------------------------------
+class FundAllocation(Strict):
+    county = fields.String(required=True, validate=validate.Length(1, 64))
+    budget = fields.String(required=True, validate=YUAN)
+
+
 class FundCreate(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
     policy = fields.String(required=True, validate=validate.OneOf(("activity", "venue")))
     county = fields.String(load_default=None, allow_none=True)
     budget = fields.String(required=True, validate=YUAN)
+    allocations = fields.List(fields.Nested(FundAllocation), load_default=list,
+                              validate=validate.Length(max=50), metadata={
+                                  "description": "a city-wide fund's county shares"})
 
 
 class FundQuery(Paging):
     year = fields.Integer(validate=validate.Range(2000, 2100))
     policy = fields.String(validate=validate.OneOf(("activity", "venue")))
     county = fields.String()
+    status = fields.String(validate=validate.OneOf(("open", "closed")))
 
 
 class SubsidyQuery(Paging):
-    activity_id = fields.Integer(required=True)
+    activity_id = fields.Integer(metadata={"description": "an activity's decision"})
+    venue_id = fields.Integer(metadata={"description": "a venue's decisions, one per period "
+                                                       "(give activity_id or venue_id)"})
 
 
 # activities -------------------------------------------------------------------------

@@ -90,6 +90,25 @@ class FundThreshold(Schema):
     remaining = Yuan(required=True)
 
 
+class VenueSubsidy(Schema):
+    """A venue's construction or upkeep subsidy (宣教阵地建设补助), decided or paid."""
+    subsidy_id = fields.Integer(required=True)
+    venue_id = fields.Integer(required=True)
+    venue_name = fields.String(required=True)
+    county = fields.String(required=True)
+    host_union_id = fields.Integer(allow_none=True, load_default=None)
+    period = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(["construction", "upkeep"]))
+    fund_id = fields.Integer(allow_none=True, load_default=None)
+    status = fields.String(required=True, validate=validate.OneOf(["granted", "declined",
+                                                                   "paid"]))
+    amount = Yuan(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    policy_version = fields.Integer(allow_none=True, load_default=None)
+    explanation = fields.List(fields.String(), required=True)
+    batch_id = fields.Integer(allow_none=True, load_default=None)
+
+
 class VenueFacts(Schema):
     venue_id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -155,9 +174,13 @@ CATALOGUE = {spec.event_type: spec for spec in [
               "A granted subsidy was paid in a disbursement batch."),
     EventSpec("fund_threshold_reached", "subsidies", 1, FundThreshold, ("notify",),
               "A fund passed 80% or 100% of its budget."),
+    EventSpec("venue_subsidy_decided", "subsidies", 1, VenueSubsidy, (),
+              "A four-goods evaluation got a venue subsidy decision (granted or declined)."),
+    EventSpec("venue_subsidy_paid", "subsidies", 1, VenueSubsidy, (),
+              "A granted venue subsidy was paid in a disbursement batch."),
     EventSpec("venue_registered", "library", 1, VenueFacts, (),
               "A venue joined the reading network."),
-    EventSpec("venue_evaluated", "library", 1, VenueEvaluated, ("notify",),
+    EventSpec("venue_evaluated", "library", 1, VenueEvaluated, ("notify", "subsidies"),
               "A venue was scored on the four goods."),
     EventSpec("notification_failed", "notify", 1, NotificationFailed, (),
               "A delivery failed after all its retries."),

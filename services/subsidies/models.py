@@ -34,27 +34,48 @@ class Fund(Base):
     )
 
 
+class FundAllocation(Base):
+    """A county's share of a city-wide fund: grants for that county must fit in it."""
+    __tablename__ = "fund_allocations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    county: Mapped[str] = mapped_column(String(64))
+    budget_fen: Mapped[int] = mapped_column(Integer)
+    granted_fen: Mapped[int] = mapped_column(Integer, default=0)
+    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (UniqueConstraint("fund_id", "county"),)
+
+
 class Policy(Base):
     __tablename__ = "policies"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer)
-    effective_from = mapped_column(Date, nullable=False)
+    effective_from = mapped_column(Date, nullable=True)       # None: a draft, never applied
     document: Mapped[dict] = mapped_column(JSON)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    published_at = mapped_column(DateTime(timezone=True), nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (UniqueConstraint("kind", "version"),)
 
 
 class Subsidy(Base):
-    """One decision per activity: the unique key is the last line of defence."""
+    """One decision per activity, or per venue and period: unique keys are the last
+    line of defence."""
     __tablename__ = "subsidies"
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(Integer, unique=True)
-    activity_title: Mapped[str] = mapped_column(String(200))
-    union_id: Mapped[int] = mapped_column(Integer, index=True)
+    subject: Mapped[str] = mapped_column(String(16), server_default="activity")  # | venue
+    activity_id: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    activity_title: Mapped[str] = mapped_column(String(200))  # or the venue's name
+    union_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    union_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     county: Mapped[str] = mapped_column(String(64))
-    tier: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[str] = mapped_column(String(16))             # venue subsidies: the venue kind
     year: Mapped[int] = mapped_column(Integer)
+    venue_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    period: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    purpose: Mapped[str | None] = mapped_column(String(16), nullable=True)  # construction | upkeep
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))          # granted | declined | paid
     amount_fen: Mapped[int] = mapped_column(Integer)
@@ -63,7 +84,36 @@ class Subsidy(Base):
     inputs: Mapped[dict] = mapped_column(JSON)
     explanation: Mapped[list] = mapped_column(JSON)
     event_id: Mapped[str] = mapped_column(String(36))
+    approved_on = mapped_column(Date, nullable=True)          # the day the policy was chosen by
+    batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     decided_at = mapped_column(DateTime(timezone=True), nullable=False)
+    paid_at = mapped_column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (
+        Index("uq_subsidies_venue_period", "venue_id", "period", unique=True),
+        Index("ix_subsidies_year_status", "year", "status"),
+    )
+
+
+class UnionYear(Base):
+    """What a union was granted in a year: the row locked while a union cap is checked."""
+    __tablename__ = "union_years"
+    union_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    granted_fen: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Batch(Base):
+    """A disbursement batch: a fund's granted, unpaid decisions, paid together once."""
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))          # open | paid | cancelled
+    count: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    paid_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     paid_at = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -76,4 +126,6 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(16))            # reserve | release | pay
     amount_fen: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    county: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at = mapped_column(DateTime(timezone=True), nullable=False)
