@@ -177,8 +177,10 @@ class DeliveryWorker(DependencyProvider):
             now = utcnow()
             delivery.attempts += 1
             delivery.updated_at, delivery.lease_until = now, None
+            number = (session.scalar(select(func.max(DeliveryAttempt.number))
+                                     .where(DeliveryAttempt.delivery_id == delivery.id)) or 0) + 1
             session.add(DeliveryAttempt(
-                delivery_id=delivery.id, number=delivery.attempts, at=now,
+                delivery_id=delivery.id, number=number, at=now,
                 outcome="delivered" if error is None else "error", status_code=status_code,
                 error=None if error is None else error.reason[:2000], duration_ms=elapsed_ms))
             if error is None:
