@@ -1,6 +1,6 @@
 """HTTP schemas of the reading network: venues, holdings and loans, four-goods
 evaluations, reading statistics (requests strict; answers for the OpenAPI document)."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from gateway.schemas import Paging
 from services.common.schema import Strict
@@ -14,84 +14,102 @@ PERIOD = validate.Regexp(r"^\d{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$",
 ISBN = validate.Regexp(r"^[0-9Xx -]{10,17}$", error="an ISBN-10 or ISBN-13")
 
 
+ID = validate.Range(1, 2**31 - 1)
+
+
+class Text(fields.String):
+    """A string without NUL characters (no database stores them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        return text
+
+
 def _int(**kwargs):
     return fields.Integer(strict=True, **kwargs)
+
+
+def _id(**kwargs):
+    """An id in a query: a positive 32-bit integer."""
+    return fields.Integer(validate=ID, **kwargs)
 
 
 # venues ----------------------------------------------------------------------------------
 class VenueChange(Strict):
     """Any subset of a venue's fields."""
-    name = fields.String(validate=validate.Length(1, 200))
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    county = fields.String(validate=validate.Length(1, 64))
-    host_union_id = _int(allow_none=True)
-    address = fields.String(allow_none=True, validate=validate.Length(max=300))
+    name = Text(validate=validate.Length(1, 200))
+    kind = Text(validate=validate.OneOf(KINDS))
+    county = Text(validate=validate.Length(1, 64))
+    host_union_id = _int(allow_none=True, validate=ID)
+    address = Text(allow_none=True, validate=validate.Length(max=300))
     latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
     floor_area_m2 = _int(validate=validate.Range(0, 1_000_000))
     seats = _int(validate=validate.Range(0, 100_000))
-    opening_hours = fields.String(allow_none=True, validate=validate.Length(max=100))
+    opening_hours = Text(allow_none=True, validate=validate.Length(max=100))
     e_reading_devices = _int(validate=validate.Range(0, 100_000))
 
 
 class VenueCreate(Strict):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    county = fields.String(required=True, validate=validate.Length(1, 64))
-    host_union_id = _int(load_default=None, allow_none=True)
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    name = Text(required=True, validate=validate.Length(1, 200))
+    kind = Text(required=True, validate=validate.OneOf(KINDS))
+    county = Text(required=True, validate=validate.Length(1, 64))
+    host_union_id = _int(load_default=None, allow_none=True, validate=ID)
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True,
                              validate=validate.Range(-180, 180))
     floor_area_m2 = _int(load_default=0, validate=validate.Range(0, 1_000_000))
     seats = _int(load_default=0, validate=validate.Range(0, 100_000))
-    opening_hours = fields.String(load_default=None, allow_none=True,
+    opening_hours = Text(load_default=None, allow_none=True,
                                   validate=validate.Length(max=100))
     e_reading_devices = _int(load_default=0, validate=validate.Range(0, 100_000))
 
 
 class VenueQuery(Paging):
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    county = fields.String()
-    status = fields.String(validate=validate.OneOf(("open", "closed")))
-    host_union_id = fields.Integer()
-    name = fields.String(metadata={"description": "a part of the name"})
+    kind = Text(validate=validate.OneOf(KINDS))
+    county = Text()
+    status = Text(validate=validate.OneOf(("open", "closed")))
+    host_union_id = _id()
+    name = Text(metadata={"description": "a part of the name"})
 
 
 class SummaryQuery(Strict):
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    county = fields.String()
-    status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed")))
+    kind = Text(validate=validate.OneOf(KINDS))
+    county = Text()
+    status = Text(load_default="open", validate=validate.OneOf(("open", "closed")))
 
 
 class CloseBody(Strict):
-    reason = fields.String(required=True, validate=[
+    reason = Text(required=True, validate=[
         validate.Length(min=1, max=500), validate.Predicate("strip", error="must not be blank")])
 
 
 class ReopenBody(Strict):
-    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    comment = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class VenueAnswer(Strict):
     id = fields.Integer()
-    name = fields.String()
-    kind = fields.String()
-    kind_name = fields.String()
-    county = fields.String()
+    name = Text()
+    kind = Text()
+    kind_name = Text()
+    county = Text()
     host_union_id = fields.Integer(allow_none=True)
-    address = fields.String(allow_none=True)
+    address = Text(allow_none=True)
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     floor_area_m2 = fields.Integer()
     seats = fields.Integer()
-    opening_hours = fields.String(allow_none=True)
+    opening_hours = Text(allow_none=True)
     e_reading_devices = fields.Integer()
-    status = fields.String()
-    created_at = fields.String()
-    updated_at = fields.String(allow_none=True)
-    closed_at = fields.String(allow_none=True)
-    closed_reason = fields.String(allow_none=True)
+    status = Text()
+    created_at = Text()
+    updated_at = Text(allow_none=True)
+    closed_at = Text(allow_none=True)
+    closed_reason = Text(allow_none=True)
     activities_held = fields.Integer()
 
 
@@ -101,11 +119,11 @@ class VenueList(Strict):
 
 
 class VenueHistoryEntry(Strict):
-    at = fields.String()
-    actor = fields.String()
-    action = fields.String()
+    at = Text()
+    actor = Text()
+    action = Text()
     changes = fields.Dict()
-    comment = fields.String(allow_none=True)
+    comment = Text(allow_none=True)
 
 
 class SummaryFigures(Strict):
@@ -116,22 +134,22 @@ class SummaryFigures(Strict):
 
 
 class SummaryCell(SummaryFigures):
-    county = fields.String()
-    kind = fields.String()
-    kind_name = fields.String()
+    county = Text()
+    kind = Text()
+    kind_name = Text()
 
 
 class SummaryCounty(SummaryFigures):
-    county = fields.String()
+    county = Text()
 
 
 class SummaryKind(SummaryFigures):
-    kind = fields.String()
-    kind_name = fields.String()
+    kind = Text()
+    kind_name = Text()
 
 
 class NetworkSummary(Strict):
-    status = fields.String()
+    status = Text()
     by_county_and_kind = fields.List(fields.Nested(SummaryCell))
     by_county = fields.List(fields.Nested(SummaryCounty))
     by_kind = fields.List(fields.Nested(SummaryKind))
@@ -140,28 +158,28 @@ class NetworkSummary(Strict):
 
 # books and copies ----------------------------------------------------------------------
 class BookCreate(Strict):
-    isbn = fields.String(required=True, validate=ISBN)
-    title = fields.String(required=True, validate=validate.Length(1, 300))
-    author = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    publisher = fields.String(load_default=None, allow_none=True,
+    isbn = Text(required=True, validate=ISBN)
+    title = Text(required=True, validate=validate.Length(1, 300))
+    author = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    publisher = Text(load_default=None, allow_none=True,
                               validate=validate.Length(max=200))
     published_year = _int(load_default=None, allow_none=True, validate=validate.Range(1450, 2100))
 
 
 class BookQuery(Paging):
-    isbn = fields.String(validate=ISBN)
-    title = fields.String(metadata={"description": "a part of the title"})
-    venue_id = fields.Integer(metadata={"description": "titles with a copy at this venue"})
+    isbn = Text(validate=ISBN)
+    title = Text(metadata={"description": "a part of the title"})
+    venue_id = _id(metadata={"description": "titles with a copy at this venue"})
 
 
 class BookAnswer(Strict):
     id = fields.Integer()
-    isbn = fields.String()
-    title = fields.String()
-    author = fields.String(allow_none=True)
-    publisher = fields.String(allow_none=True)
+    isbn = Text()
+    title = Text()
+    author = Text(allow_none=True)
+    publisher = Text(allow_none=True)
     published_year = fields.Integer(allow_none=True)
-    created_at = fields.String()
+    created_at = Text()
 
 
 class BookWithCopies(BookAnswer):
@@ -175,28 +193,28 @@ class BookList(Strict):
 
 
 class HoldingsCreate(Strict):
-    isbn = fields.String(required=True, validate=ISBN)
+    isbn = Text(required=True, validate=ISBN)
     copies = _int(load_default=1, validate=validate.Range(1, 200))
-    barcodes = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$")),
+    barcodes = fields.List(Text(validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$")),
                            load_default=None, allow_none=True, validate=validate.Length(1, 200),
                            metadata={"description": "one per copy; generated when absent"})
-    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 300),
+    title = Text(load_default=None, allow_none=True, validate=validate.Length(1, 300),
                           metadata={"description": "required for a book not yet catalogued"})
-    author = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    publisher = fields.String(load_default=None, allow_none=True,
+    author = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    publisher = Text(load_default=None, allow_none=True,
                               validate=validate.Length(max=200))
     published_year = _int(load_default=None, allow_none=True, validate=validate.Range(1450, 2100))
 
 
 class CopyAnswer(Strict):
     id = fields.Integer()
-    barcode = fields.String()
+    barcode = Text()
     book_id = fields.Integer()
-    isbn = fields.String()
-    title = fields.String()
+    isbn = Text()
+    title = Text()
     venue_id = fields.Integer()
-    status = fields.String()
-    created_at = fields.String()
+    status = Text()
+    created_at = Text()
 
 
 class CopyList(Strict):
@@ -211,24 +229,24 @@ class HoldingsAnswer(Strict):
 
 
 class CopyQuery(Paging):
-    venue_id = fields.Integer()
-    book_id = fields.Integer()
-    isbn = fields.String(validate=ISBN)
-    barcode = fields.String()
-    status = fields.String(validate=validate.OneOf(("available", "on_loan")))
+    venue_id = _id()
+    book_id = _id()
+    isbn = Text(validate=ISBN)
+    barcode = Text()
+    status = Text(validate=validate.OneOf(("available", "on_loan")))
 
 
 class MoveBody(Strict):
-    venue_id = _int(required=True)
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    venue_id = _int(required=True, validate=ID)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class CopyMoveAnswer(Strict):
     from_venue_id = fields.Integer()
     to_venue_id = fields.Integer()
-    at = fields.String()
-    actor = fields.String()
-    reason = fields.String(allow_none=True)
+    at = Text()
+    actor = Text()
+    reason = Text(allow_none=True)
 
 
 class CopyDetail(CopyAnswer):
@@ -238,16 +256,16 @@ class CopyDetail(CopyAnswer):
 
 # loans ---------------------------------------------------------------------------------
 class LoanCreate(Strict):
-    copy_id = _int(load_default=None, allow_none=True)
-    barcode = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
-    venue_id = _int(load_default=None, allow_none=True,
+    copy_id = _int(load_default=None, allow_none=True, validate=ID)
+    barcode = Text(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    venue_id = _int(load_default=None, allow_none=True, validate=ID,
                     metadata={"description": "the lending venue, checked against the copy's"})
-    borrower_id = _int(load_default=None, allow_none=True,
+    borrower_id = _int(load_default=None, allow_none=True, validate=ID,
                        metadata={"description": "staff only: the worker who borrows"})
 
 
 class ReturnBody(Strict):
-    venue_id = _int(load_default=None, allow_none=True,
+    venue_id = _int(load_default=None, allow_none=True, validate=ID,
                     metadata={"description": "returned at another venue: the copy moves there"})
 
 
@@ -256,42 +274,42 @@ class RenewBody(Strict):
 
 
 class LoanQuery(Paging):
-    status = fields.String(validate=validate.OneOf(("open", "returned", "overdue")))
-    borrower_id = fields.Integer()
-    venue_id = fields.Integer()
-    copy_id = fields.Integer()
-    county = fields.String()
-    host_union_id = fields.Integer()
+    status = Text(validate=validate.OneOf(("open", "returned", "overdue")))
+    borrower_id = _id()
+    venue_id = _id()
+    copy_id = _id()
+    county = Text()
+    host_union_id = _id()
 
 
 class OverdueQuery(Paging):
-    venue_id = fields.Integer()
-    county = fields.String()
-    host_union_id = fields.Integer()
+    venue_id = _id()
+    county = Text()
+    host_union_id = _id()
 
 
 class LoanAnswer(Strict):
     id = fields.Integer()
     copy_id = fields.Integer()
-    barcode = fields.String()
+    barcode = Text()
     book_id = fields.Integer()
-    isbn = fields.String()
-    title = fields.String()
+    isbn = Text()
+    title = Text()
     venue_id = fields.Integer()
-    venue_name = fields.String()
-    county = fields.String()
+    venue_name = Text()
+    county = Text()
     host_union_id = fields.Integer(allow_none=True)
     borrower_id = fields.Integer()
-    borrower_username = fields.String()
-    borrowed_at = fields.String()
-    due_on = fields.String()
+    borrower_username = Text()
+    borrowed_at = Text()
+    due_on = Text()
     renewals = fields.Integer()
-    returned_at = fields.String(allow_none=True)
+    returned_at = Text(allow_none=True)
     returned_venue_id = fields.Integer(allow_none=True)
-    status = fields.String(metadata={"description": "open, overdue or returned"})
+    status = Text(metadata={"description": "open, overdue or returned"})
     days_overdue = fields.Integer()
-    lent_by = fields.String()
-    returned_by = fields.String(allow_none=True)
+    lent_by = Text()
+    returned_by = Text(allow_none=True)
 
 
 class LoanList(Strict):
@@ -301,18 +319,18 @@ class LoanList(Strict):
 
 # four-goods evaluations ----------------------------------------------------------------
 class EvaluationCreate(Strict):
-    period = fields.String(required=True, validate=PERIOD)
-    scores = fields.Dict(keys=fields.String(validate=validate.OneOf(CRITERIA)),
+    period = Text(required=True, validate=PERIOD)
+    scores = fields.Dict(keys=Text(validate=validate.OneOf(CRITERIA)),
                          values=fields.Integer(strict=True), required=True,
                          metadata={"description": "the evaluator's points for each of: "
                                                   + ", ".join(CRITERIA)})
-    comment = fields.String(load_default=None, allow_none=True,
+    comment = Text(load_default=None, allow_none=True,
                             validate=validate.Length(max=2000))
 
 
 class CriterionAnswer(Strict):
-    key = fields.String()
-    name = fields.String()
+    key = Text()
+    name = Text()
     score = fields.Integer()
     max = fields.Integer()
 
@@ -320,26 +338,26 @@ class CriterionAnswer(Strict):
 class EvaluationAnswer(Strict):
     id = fields.Integer()
     venue_id = fields.Integer()
-    venue_name = fields.String()
-    kind = fields.String()
-    county = fields.String()
+    venue_name = Text()
+    kind = Text()
+    county = Text()
     host_union_id = fields.Integer(allow_none=True)
-    period = fields.String()
-    period_start = fields.String()
-    period_end = fields.String()
-    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    period = Text()
+    period_start = Text()
+    period_end = Text()
+    scores = fields.Dict(keys=Text(), values=fields.Integer())
     criteria = fields.List(fields.Nested(CriterionAnswer))
     activities_counted = fields.Integer()
     activity_credit = fields.Integer()
     total = fields.Integer()
     max_total = fields.Integer()
-    rating = fields.String()
-    rating_name = fields.String()
+    rating = Text()
+    rating_name = Text()
     scheme_version = fields.Integer()
-    explanation = fields.List(fields.String())
-    evaluator = fields.String()
-    comment = fields.String(allow_none=True)
-    evaluated_at = fields.String()
+    explanation = fields.List(Text())
+    evaluator = Text()
+    comment = Text(allow_none=True)
+    evaluated_at = Text()
 
 
 class EvaluationList(Strict):
@@ -348,16 +366,16 @@ class EvaluationList(Strict):
 
 
 class EvaluationQuery(Paging):
-    venue_id = fields.Integer()
-    period = fields.String(validate=PERIOD)
-    rating = fields.String(validate=validate.OneOf(RATINGS))
-    county = fields.String()
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    host_union_id = fields.Integer()
+    venue_id = _id()
+    period = Text(validate=PERIOD)
+    rating = Text(validate=validate.OneOf(RATINGS))
+    county = Text()
+    kind = Text(validate=validate.OneOf(KINDS))
+    host_union_id = _id()
 
 
 class Band(Strict):
-    rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
+    rating = Text(required=True, validate=validate.OneOf(RATINGS))
     min = _int(required=True)
 
 
@@ -368,7 +386,7 @@ class ActivityCredit(Strict):
 
 
 class SchemeBody(Strict):
-    criteria = fields.Dict(keys=fields.String(validate=validate.OneOf(CRITERIA)),
+    criteria = fields.Dict(keys=Text(validate=validate.OneOf(CRITERIA)),
                            values=fields.Integer(strict=True), required=True)
     activity_credit = fields.Nested(ActivityCredit, required=True)
     bands = fields.List(fields.Nested(Band), required=True)
@@ -376,23 +394,23 @@ class SchemeBody(Strict):
 
 class SchemeAnswer(Strict):
     version = fields.Integer()
-    criteria = fields.Dict(keys=fields.String(), values=fields.Integer())
+    criteria = fields.Dict(keys=Text(), values=fields.Integer())
     activity_credit = fields.Nested(ActivityCredit)
     bands = fields.List(fields.Nested(Band))
-    evaluator_maxima = fields.Dict(keys=fields.String(), values=fields.Integer())
+    evaluator_maxima = fields.Dict(keys=Text(), values=fields.Integer())
     max_total = fields.Integer()
-    created_by = fields.String()
-    created_at = fields.String(allow_none=True)
+    created_by = Text()
+    created_at = Text(allow_none=True)
 
 
 # reading statistics --------------------------------------------------------------------
 class StatsQuery(Strict):
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
-    county = fields.String()
-    venue_id = fields.Integer()
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    host_union_id = fields.Integer()
+    county = Text()
+    venue_id = _id()
+    kind = Text(validate=validate.OneOf(KINDS))
+    host_union_id = _id()
 
 
 class IdleQuery(StatsQuery, Paging):
@@ -401,8 +419,8 @@ class IdleQuery(StatsQuery, Paging):
 
 class SeasonQuery(Strict):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    county = fields.String()
-    host_union_id = fields.Integer()
+    county = Text()
+    host_union_id = _id()
 
 
 class LoanFigures(Strict):
@@ -412,21 +430,21 @@ class LoanFigures(Strict):
 
 class VenueFigures(LoanFigures):
     venue_id = fields.Integer()
-    name = fields.String()
-    county = fields.String()
+    name = Text()
+    county = Text()
 
 
 class CountyFigures(LoanFigures):
-    county = fields.String()
+    county = Text()
 
 
 class MonthFigures(LoanFigures):
-    month = fields.String()
+    month = Text()
 
 
 class LoanStatistics(LoanFigures):
-    date_from = fields.String()
-    date_to = fields.String()
+    date_from = Text()
+    date_to = Text()
     by_venue = fields.List(fields.Nested(VenueFigures))
     by_county = fields.List(fields.Nested(CountyFigures))
     by_month = fields.List(fields.Nested(MonthFigures))
@@ -434,9 +452,9 @@ class LoanStatistics(LoanFigures):
 
 class ReadingSeason(LoanFigures):
     year = fields.Integer()
-    theme = fields.String()
-    date_from = fields.String()
-    date_to = fields.String()
+    theme = Text()
+    date_from = Text()
+    date_to = Text()
     activities_at_venues = fields.Integer()
     reading_activities = fields.Integer()
     reading_participants = fields.Integer()
@@ -448,5 +466,5 @@ class ReadingSeason(LoanFigures):
 
 
 class IdleVenues(VenueList):
-    date_from = fields.String()
-    date_to = fields.String()
+    date_from = Text()
+    date_to = Text()

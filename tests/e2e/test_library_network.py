@@ -137,6 +137,10 @@ def test_venue_bad_input_and_roles(world, library):
         error_of(patch(world.as_user(username), "/api/v1/venues/%d" % library["venue"]["id"],
                        {"seats": 1}), 403, "FORBIDDEN")
     error_of(admin.get("/api/v1/venues/999999"), 404, "NOT_FOUND")
+    error_of(admin.get("/api/v1/venues/99999999999999999999"), 404, "NOT_FOUND")
+    error_of(admin.get("/api/v1/venues", host_union_id=99999999999), 422)
+    error_of(admin.get("/api/v1/venues", county="甘州\x00区"), 422)
+    error_of(admin.post("/api/v1/venues", dict(good, name="书屋\x00")), 422)
     error_of(patch(admin, "/api/v1/venues/999999", {"seats": 1}), 404, "NOT_FOUND")
     error_of(patch(admin, "/api/v1/venues/%d" % library["venue"]["id"], {}), 422)
     error_of(admin.post("/api/v1/venues/%d/close" % library["venue"]["id"], {"reason": " "}), 422)
