@@ -1,0 +1,264 @@
+"""Versioned policies over real processes: upload and validation, drafts and publishing,
+dry runs, the differentiated extras, union caps, and venue subsidies.
+
+The tests of this module run in order: publishing version 2 changes what later
+approvals get.
+"""
+import copy
+import itertools
+from datetime import timedelta
+
+from sqlalchemy import create_engine, text
+
+from services.common.clock import local_today
+from services.common.events import make_envelope
+from services.subsidies.domain import DIFFERENTIATED_ACTIVITY_POLICY
+from tests.support.events import publish
+from tests.support.waiting import wait_for
+from tests.support.world import activity_body
+
+IDS = itertools.count(8_000_001)
+VENUE_IDS = itertools.count(90_001)
+SUNAN = "肃南裕固族自治县"
+
+
+def approval(union, year, county=None, **facts):
+    data = {"activity_id": next(IDS), "title": "测试活动", "union_id": union["id"],
+            "union_name": union["name"], "county": county or union["county"],
+            "tier": "grassroots", "category": "reading", "season": "autumn",
+            "held_on": "%d-10-15" % year, "participants": 40, "expenses": "1500.00",
+            "actor": "rev_ganzhou"}
+    data.update(facts)
+    return make_envelope("activity_approved", data, "activities", "test-subsidy-policies")
+
+
+def evaluation(venue_id, period, rating="good", total=88, county="甘州区", kind="book_house",
+               host_union_id=None):
+    return make_envelope("venue_evaluated", {
+        "venue_id": venue_id, "name": "职工书屋 %d" % venue_id, "kind": kind, "county": county,
+        "host_union_id": host_union_id, "evaluation_id": next(IDS), "period": period,
+        "total": total, "rating": rating}, "library", "test-subsidy-policies")
+
+
+def subsidy_rows(world, where, params):
+    engine = create_engine(world.system.database_url("subsidies"))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT id FROM subsidies WHERE %s ORDER BY id" % where),
+                                params).scalars().all()
+    finally:
+        engine.dispose()
+
+
+def settle(world, envelopes):
+    for envelope in envelopes:
+        publish(world.system, envelope)
+    ids = [e["data"]["activity_id"] for e in envelopes]
+    admin = world.system.client()
+
+    def decided():
+        rows = [subsidy_rows(world, "activity_id = :a", {"a": i}) for i in ids]
+        if not all(rows):
+            return None
+        return [admin.get("/api/v1/subsidies/%d" % r[0]).json() for r in rows]
+    return wait_for(decided, 30, "decisions for %d approvals" % len(ids))
+
+
+def open_fund(admin, year, budget, policy="activity"):
+    answer = admin.post("/api/v1/funds", {"name": "%d年度%s补助资金" % (year, policy),
+                                          "year": year, "policy": policy, "budget": budget})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def versions(client, kind):
+    answer = client.get("/api/v1/policies", kind=kind)
+    assert answer.status_code == 200, answer.text
+    return {p["version"]: p for p in answer.json()["items"]}
+
+
+def test_the_shipped_policies(world):
+    finance = world.as_user("finance")
+    activity = versions(finance, "activity")
+    assert activity[1]["status"] == "published" and activity[1]["in_force"]
+    assert activity[1]["name"] == "职工文体活动补助办法"
+    assert activity[2]["status"] == "draft" and not activity[2]["in_force"]
+    assert activity[2]["effective_from"] is None
+    rule_types = [r["type"] for r in activity[2]["document"]["rules"]]
+    assert {"multiplier", "cap_per_union_year"} <= set(rule_types)
+    venue = versions(finance, "venue")
+    assert venue[1]["in_force"] and venue[1]["document"]["rules"][0]["type"] == "venue_threshold"
+    assert finance.get("/api/v1/policies/activity/9").status_code == 404
+
+
+def test_a_bad_document_is_a_422_naming_the_rule_and_stores_nothing(world):
+    finance = world.as_user("finance")
+    before = len(versions(finance, "activity"))
+    document = copy.deepcopy(DIFFERENTIATED_ACTIVITY_POLICY)
+    document["rules"][3]["factor"] = "-1"                  # the season multiplier
+    document["rules"][2] = {"type": "per_participant"}      # amount missing
+    document["rules"].append({"type": "venue_amount", "construction": {}, "upkeep": {}})
+    answer = finance.post("/api/v1/policies", {"kind": "activity", "document": document})
+    assert answer.status_code == 422, answer.text
+    details = answer.json()["error"]["details"]
+    assert "document.rules.3.factor" in details
+    assert "document.rules.2.amount" in details
+    assert "document.rules.%d.type" % (len(document["rules"]) - 1) in details
+    past = finance.post("/api/v1/policies", {
+        "kind": "activity", "effective_from": (local_today() - timedelta(days=1)).isoformat(),
+        "document": DIFFERENTIATED_ACTIVITY_POLICY})
+    assert past.status_code == 422 and "effective_from" in past.json()["error"]["details"]
+    not_a_list = finance.post("/api/v1/policies", {"kind": "venue",
+                                                   "document": {"name": "x", "rules": {}}})
+    assert not_a_list.status_code == 422
+    assert "document.rules" in not_a_list.json()["error"]["details"]
+    assert len(versions(finance, "activity")) == before
+    assert world.as_user("ua_power").post("/api/v1/policies", {
+        "kind": "activity", "document": DIFFERENTIATED_ACTIVITY_POLICY}).status_code == 403
+
+
+def test_a_dry_run_explains_without_granting(world):
+    finance = world.as_user("finance")
+    facts = {"tier": "grassroots", "category": "lecture", "county": SUNAN, "participants": 40,
+             "expenses": "1500.00", "season_theme_match": True, "lecturer_satisfaction": "0.96"}
+    draft = finance.post("/api/v1/policies/activity/dry-run", {"version": 2, "activity": facts})
+    assert draft.status_code == 200, draft.text
+    body = draft.json()
+    # (200 + 40 x 5) x 1.2 x 1.3 x 1.1 = 686.40, under 750 (half the expenses) and 800
+    assert (body["policy_version"], body["amount"], body["reason"]) == (2, "686.40", None)
+    assert any("偏远县区加成" in line and "× 1.30" in line for line in body["explanation"])
+    assert any("宣讲满意度加成" in line and "96%" in line for line in body["explanation"])
+    assert len(body["explanation"]) == len(DIFFERENTIATED_ACTIVITY_POLICY["rules"])
+
+    in_force = finance.post("/api/v1/policies/activity/dry-run", {"activity": facts})
+    assert in_force.json()["policy_version"] == 1 and in_force.json()["amount"] == "350.00"
+
+    reported = world.as_user("ua_power").post(
+        "/api/v1/activities", activity_body(world.unions["power"]["id"], participants=40,
+                                            expenses="1500.00"))
+    assert reported.status_code == 201
+    by_id = finance.post("/api/v1/policies/activity/dry-run",
+                         {"activity_id": reported.json()["id"]})
+    assert by_id.status_code == 200, by_id.text
+    assert by_id.json()["amount"] == "350.00"
+    assert world.as_user("ua_power").get(
+        "/api/v1/subsidies", activity_id=reported.json()["id"]).json() == []  # nothing granted
+
+    both = finance.post("/api/v1/policies/activity/dry-run",
+                        {"activity_id": reported.json()["id"], "activity": facts})
+    assert both.status_code == 422
+    venue_on_activity = finance.post("/api/v1/policies/activity/dry-run", {"venue": {
+        "kind": "book_house", "county": "甘州区", "rating": "good", "total": 80}})
+    assert venue_on_activity.status_code == 422
+    few = finance.post("/api/v1/policies/activity/dry-run",
+                       {"version": 2, "activity": dict(facts, participants=3)})
+    assert few.json()["reason"] == "not_eligible" and few.json()["amount"] == "0.00"
+
+
+def test_a_version_applies_to_approvals_from_its_effective_date_on(world):
+    admin = world.system.client()
+    finance = world.as_user("finance")
+    open_fund(admin, 2041, "100000.00")
+    power = world.unions["power"]
+    sunan_union = {"id": power["id"] + 1000, "name": "肃南县牧业合作社工会", "county": SUNAN}
+    before = settle(world, [approval(sunan_union, 2041)])[0]
+    assert before["policy_version"] == 1 and before["amount"] == "350.00"
+
+    published = finance.post("/api/v1/policies/activity/2/publish",
+                             {"effective_from": local_today().isoformat()})
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "published" and published.json()["in_force"]
+    again = finance.post("/api/v1/policies/activity/2/publish",
+                         {"effective_from": local_today().isoformat()})
+    assert again.status_code == 409
+
+    after = settle(world, [approval(sunan_union, 2041, season_theme_match=True)])[0]
+    # (150 + 200) x 1.2 x 1.3 = 546.00
+    assert after["policy_version"] == 2 and after["amount"] == "546.00"
+    assert before["amount"] == "350.00"  # decided approvals keep their version
+    assert admin.get("/api/v1/subsidies/%d" % before["id"]).json()["policy_version"] == 1
+
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    document = copy.deepcopy(DIFFERENTIATED_ACTIVITY_POLICY)
+    document["name"] = "职工文体活动补助办法（2027 修订）"
+    document["rules"][2]["amount"] = "10.00"
+    v3 = finance.post("/api/v1/policies", {"kind": "activity", "effective_from": tomorrow,
+                                           "document": document})
+    assert v3.status_code == 201, v3.text
+    assert v3.json()["version"] == 3 and not v3.json()["in_force"]
+    today = settle(world, [approval(sunan_union, 2041)])[0]
+    assert today["policy_version"] == 2
+    preview = finance.post("/api/v1/policies/activity/dry-run", {
+        "approved_on": tomorrow, "activity": {"tier": "grassroots", "category": "reading",
+                                              "county": "甘州区", "participants": 40,
+                                              "expenses": "1500.00"}})
+    assert preview.json()["policy_version"] == 3 and preview.json()["amount"] == "550.00"
+    earlier = finance.post("/api/v1/policies", {"kind": "activity",
+                                                "effective_from": local_today().isoformat(),
+                                                "document": document})
+    assert earlier.status_code == 422  # would take effect before version 3
+
+
+def test_a_union_never_gets_more_than_its_yearly_cap(world):
+    """Version 2 (in force since the test above) caps a grassroots union at 5,000 a year."""
+    admin = world.system.client()
+    open_fund(admin, 2042, "100000.00")
+    school = world.unions["school"]
+    decided = settle(world, [approval(school, 2042, participants=200, expenses="9000.00")
+                             for _ in range(8)])
+    granted = [d for d in decided if d["status"] == "granted"]
+    assert sum(int(d["amount"].replace(".", "")) for d in granted) == 500000
+    assert all(d["amount"] in ("800.00", "200.00") for d in granted)
+    capped = [d for d in decided if d["status"] == "declined"]
+    assert capped and all(d["reason"] == "union_cap_reached" for d in capped)
+    assert "已达上限" in capped[0]["explanation"][-1]
+    other_year = settle(world, [approval(school, 2043, participants=200, expenses="9000.00")])
+    assert other_year[0]["reason"] == "no_fund"  # a new year, but no fund for 2043
+
+
+def test_a_rated_venue_gets_one_decision_per_period(world):
+    admin = world.system.client()
+    year = 2044
+    fund = open_fund(admin, year, "200000.00", policy="venue")
+    good, poor, remote = next(VENUE_IDS), next(VENUE_IDS), next(VENUE_IDS)
+    first = evaluation(good, str(year), host_union_id=world.unions["power"]["id"])
+    publish(world.system, first, times=2)
+    publish(world.system, evaluation(good, str(year)))               # same period again
+    publish(world.system, evaluation(poor, str(year), rating="pass", total=65,
+                                     kind="worker_home"))
+    publish(world.system, evaluation(remote, "%d-H1" % year, rating="excellent", total=95,
+                                     county=SUNAN, kind="rest_station_corner"))
+
+    def decisions(venue_id):
+        answer = admin.get("/api/v1/subsidies", venue_id=venue_id)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+    built = wait_for(lambda: decisions(good), 20, "the venue decision")
+    declined = wait_for(lambda: decisions(poor), 20, "the declined venue decision")
+    sunan = wait_for(lambda: decisions(remote), 20, "the remote venue decision")
+    publish(world.system, evaluation(good, "%d-Q4" % year))           # a later period
+    upkept = wait_for(lambda: decisions(good) if len(decisions(good)) == 2 else None, 20,
+                      "the upkeep decision")
+
+    assert len(built) == 1
+    assert (built[0]["status"], built[0]["purpose"], built[0]["amount"]) == (
+        "granted", "construction", "20000.00")
+    assert built[0]["subject"] == "venue" and built[0]["fund_id"] == fund["id"]
+    assert built[0]["activity_id"] is None and built[0]["period"] == str(year)
+    assert (declined[0]["status"], declined[0]["reason"], declined[0]["amount"]) == (
+        "declined", "not_eligible", "0.00")
+    # 3,000 x 1.2 (excellent) x 1.3 (remote) = 4,680.00
+    assert sunan[0]["amount"] == "4680.00"
+    assert [d["purpose"] for d in upkept] == ["construction", "upkeep"]
+    assert upkept[1]["amount"] == "5000.00"
+    fund = admin.get("/api/v1/funds/%d" % fund["id"]).json()
+    assert fund["granted"] == "29680.00"
+    assert admin.get("/api/v1/funds/%d/reconciliation" % fund["id"]).json()["consistent"]
+
+    batch = world.as_user("finance").post("/api/v1/disbursements", {"fund_id": fund["id"]})
+    assert batch.status_code == 201 and batch.json()["count"] == 3
+    paid = world.as_user("finance").post("/api/v1/disbursements/%d/pay" % batch.json()["id"], {})
+    assert paid.status_code == 200
+    stats = admin.get("/api/v1/subsidies/stats", year=year).json()
+    assert stats["venues"]["granted"] == "29680.00" and stats["venues"]["paid"] == "29680.00"
+    assert stats["activities_subsidised"] == 0
