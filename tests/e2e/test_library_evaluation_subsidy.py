@@ -2,15 +2,11 @@
 venue subsidy decision from the subsidies service without any further call."""
 import uuid
 
-import pytest
-
 from services.common.clock import local_today
 from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.skip(reason="waiting for venue subsidies")
-
 GOOD = {"site": 20, "management": 19, "activities": 10, "service": 19, "e_reading": 10,
-             "reading_activities": 10}          # 88, no activity credit: "good"
+        "reading_activities": 10}       # 88, no activity credit: "good"
 FAILING = {"site": 8, "management": 8, "activities": 3, "service": 8, "e_reading": 2,
            "reading_activities": 2}
 
@@ -60,3 +56,13 @@ def test_an_evaluated_venue_gets_a_venue_subsidy_decision(world):
     declined = wait_for(lambda: decisions_for(admin, poor["id"]), 20, "the declined decision")
     assert declined[0]["status"] == "declined" and declined[0]["amount"] == "0.00"
     assert admin.get("/api/v1/funds/%d" % fund.json()["id"]).json()["granted"] == granted
+
+    # the host union's admins hear of both evaluations, without any further call
+    union_admin = world.as_user("ua_power")
+
+    def notices():
+        items = union_admin.get("/api/v1/notifications", limit=100).json()["items"]
+        return [n for n in items if n["event_type"] == "venue_evaluated"
+                and (good["name"] in n["body"] or poor["name"] in n["body"])]
+    found = wait_for(lambda: len(notices()) == 2 and notices(), 20, "the evaluation notices")
+    assert any("良好" in n["body"] and "88" in n["body"] for n in found)
