@@ -67,7 +67,7 @@ class UnionCreate(Strict):
 class UnionQuery(Paging):
     level = fields.String(validate=validate.OneOf(LEVELS))
     county = fields.String()
-    parent_id = fields.Integer()
+    parent_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
     name = fields.String()
     q = fields.String(validate=validate.Length(1, 100), metadata={"description": "part of the name"})
 
@@ -117,25 +117,27 @@ class ActivityChanges(Strict):
     expenses = fields.String(required=True, validate=YUAN)
     evidence = fields.List(fields.Nested(Evidence), required=True,
                            validate=validate.Length(min=1, max=50))
-    venue_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    lecturer_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    venue_id = fields.Integer(load_default=None, allow_none=True, strict=True,
+                              validate=validate.Range(1, 2**31 - 1))
+    lecturer_id = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 validate=validate.Range(1, 2**31 - 1))
     description = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=5000))
 
 
 class ActivityCreate(ActivityChanges):
-    union_id = fields.Integer(required=True, strict=True)
+    union_id = fields.Integer(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
 
 
 class ActivityQuery(Paging):
     status = fields.String(validate=validate.OneOf(STATUSES))
     county = fields.String()
-    union_id = fields.Integer()
+    union_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
     season = fields.String(validate=validate.OneOf(SEASONS))
     year = fields.Integer(validate=validate.Range(2000, 2100))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     tier = fields.String(validate=validate.OneOf(LEVELS))
-    lecturer_id = fields.Integer()
+    lecturer_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
 
 
 class ApproveBody(Strict):

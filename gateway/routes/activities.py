@@ -201,14 +201,14 @@ class ActivityRoutes:
     @route("GET", "/api/v1/seasons/<int:year>", response=a.SeasonsAnswer,
            summary="The four seasons (四季歌) of a year and their themes")
     def season_themes(self, call, year):
+        _check_year(year)
         return self._rpc("activities", "season_themes", year)
 
     @route("PUT", "/api/v1/seasons/<int:year>/<season>", roles=CITY, body=a.SeasonThemeBody(),
            response=a.SeasonsAnswer,
            summary="Set a season's theme and matching categories for a year")
     def set_season_theme(self, call, year, season):
-        if not 2000 <= year <= 2100:
-            raise ApiError(404, "NOT_FOUND", "no year %s" % year)
+        _check_year(year)
         return self._rpc("activities", "set_season_theme", year, season, call.body,
                          call.user.username)
 
@@ -238,6 +238,11 @@ class ActivityRoutes:
         county = _county_scope(call.user, call.query.get("county"))
         return self._rpc("activities", "lecture_report", call.query["year"], county,
                          call.query.get("lecturer_id"))
+
+
+def _check_year(year):
+    if not 2000 <= year <= 2100:
+        raise ApiError(404, "NOT_FOUND", "no calendar for the year %s (2000-2100)" % year)
 
 
 def _failure(activity_id, status, code, message):

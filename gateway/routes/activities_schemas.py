@@ -8,6 +8,9 @@ from services.common.clock import local_today
 from services.common.schema import Strict
 
 
+ID = validate.Range(1, 2**31 - 1)
+
+
 def _this_year():
     return local_today().year
 
@@ -23,7 +26,7 @@ class UnionChange(Strict):
     federation moves it to that county; its activities keep the county they were held in."""
     name = fields.String(validate=validate.Length(1, 200))
     county = fields.String(validate=validate.Length(1, 64))
-    parent_id = fields.Integer(allow_none=True, strict=True)
+    parent_id = fields.Integer(allow_none=True, strict=True, validate=ID)
     members = fields.Integer(strict=True, validate=validate.Range(0, 10_000_000))
     contacts = fields.List(fields.Nested(Contact))
 
@@ -94,7 +97,7 @@ class HistoryAnswer(Strict):
 
 
 class BulkApprove(Strict):
-    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
+    ids = fields.List(fields.Integer(strict=True, validate=ID), required=True,
                       validate=[validate.Length(1, 200), _distinct])
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -229,11 +232,11 @@ class CoverageQuery(Strict):
 
 
 class StatsQuery(CoverageQuery):
-    union_id = fields.Integer()
+    union_id = fields.Integer(validate=ID)
 
 
 class LectureQuery(CoverageQuery):
-    lecturer_id = fields.Integer()
+    lecturer_id = fields.Integer(validate=ID)
 
 
 class Gap(Strict):

@@ -70,8 +70,10 @@ class ActivityIn(Strict):
     expenses = Yuan(required=True)
     evidence = fields.List(fields.Nested(Evidence), required=True,
                            validate=validate.Length(min=1, max=50))
-    venue_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    lecturer_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    venue_id = fields.Integer(load_default=None, allow_none=True, strict=True,
+                              validate=validate.Range(1, 2**31 - 1))
+    lecturer_id = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 validate=validate.Range(1, 2**31 - 1))
     description = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=5000))
 

@@ -162,7 +162,8 @@ class Service(OpsEndpoints):
     def get_activities(self, activity_ids):
         """{str(id): activity} of those that exist (for per-item checks in bulk calls)."""
         with self.db.session() as session:
-            rows = session.scalars(select(Activity).where(Activity.id.in_(activity_ids))).all()
+            rows = session.scalars(select(Activity).where(
+                Activity.id.in_([i for i in activity_ids if _storable(i)]))).all()
             return {str(row.id): ActivityOut().dump(row) for row in rows}
 
     @rpc
@@ -436,7 +437,8 @@ class Service(OpsEndpoints):
                                       settings["participants_factor"])
         lecturer = None
         if data.get("lecturer_id") is not None:
-            found = session.get(Lecturer, data["lecturer_id"])
+            found = (session.get(Lecturer, data["lecturer_id"])
+                     if _storable(data["lecturer_id"]) else None)
             lecturer = {"active": found.active} if found else "unknown"
         errors.update(domain.lecturer_errors(data["category"], lecturer))
         if errors:
@@ -506,21 +508,21 @@ class Service(OpsEndpoints):
 
     @staticmethod
     def _activity(session, activity_id):
-        activity = session.get(Activity, activity_id)
+        activity = session.get(Activity, activity_id) if _storable(activity_id) else None
         if activity is None:
             raise NotFound("activity %s not found" % activity_id)
         return activity
 
     @staticmethod
     def _union(session, union_id):
-        union = session.get(Union, union_id)
+        union = session.get(Union, union_id) if _storable(union_id) else None
         if union is None:
             raise NotFound("union %s not found" % union_id)
         return union
 
     @staticmethod
     def _lecturer(session, lecturer_id):
-        lecturer = session.get(Lecturer, lecturer_id)
+        lecturer = session.get(Lecturer, lecturer_id) if _storable(lecturer_id) else None
         if lecturer is None:
             raise NotFound("lecturer %s not found" % lecturer_id)
         return lecturer
@@ -541,7 +543,7 @@ class Service(OpsEndpoints):
 
     @staticmethod
     def _union_or_invalid(session, union_id):
-        union = session.get(Union, union_id)
+        union = session.get(Union, union_id) if _storable(union_id) else None
         if union is None:
             raise Invalid("unknown union", {"union_id": ["no such union"]})
         return union
@@ -549,6 +551,11 @@ class Service(OpsEndpoints):
     def _page(self, query, order, schema, limit=DEFAULT_LIMIT, offset=0):
         with self.db.session() as session:
             return page(session, query, order, schema, limit, offset)
+
+
+def _storable(key):
+    """An id the database can hold (a bigger one is simply not found)."""
+    return isinstance(key, int) and 0 < key < 2**31
 
 
 def _scoped(query, county, union_id):

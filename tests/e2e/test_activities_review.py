@@ -187,7 +187,7 @@ def test_bulk_approval_input_and_roles(world):
     reviewer = world.as_user("rev_ganzhou")
     for body, field in [({"ids": []}, "ids"), ({"ids": [1, 1]}, "ids"), ({}, "ids"),
                         ({"ids": ["x"]}, "ids"), ({"ids": [1], "extra": 1}, "extra"),
-                        ({"ids": list(range(1, 202))}, "ids")]:
+                        ({"ids": list(range(1, 202))}, "ids"), ({"ids": [2**31]}, "ids")]:
         answer = reviewer.post("/api/v1/activities/bulk-approve", body)
         assert answer.status_code == 422 and field in answer.json()["error"]["details"], body
     assert world.as_user("ua_power").post("/api/v1/activities/bulk-approve",
@@ -208,3 +208,6 @@ def test_lists_filter_and_stay_in_scope(world):
     assert {a["union_id"] for a in power["items"]} == {world.unions["power"]["id"]}
     assert world.as_user("ua_power").get("/api/v1/activities",
                                          status="bogus").status_code == 422
+    admin = world.system.client()
+    assert admin.get("/api/v1/activities/%d" % 2**40).status_code == 404
+    assert admin.get("/api/v1/activities", union_id=2**40).status_code == 422
