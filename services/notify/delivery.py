@@ -126,8 +126,10 @@ class DeliveryWorker(DependencyProvider):
         return jobs
 
     def _lease_seconds(self):
-        return 2 * max(float(self.settings["smtp_timeout_seconds"]),
-                       float(self.settings["webhook_timeout_seconds"])) + 30
+        # never shorter than one whole try could take
+        return max(float(self.settings["delivery_lease_seconds"]),
+                   3 * max(float(self.settings["smtp_timeout_seconds"]),
+                           float(self.settings["webhook_timeout_seconds"])))
 
     # sending -------------------------------------------------------------------------
     def _deliver(self, job):

@@ -167,7 +167,8 @@ class Service(OpsEndpoints):
             query = select(Notification.id).where(
                 self._visible(uow.session, identity), ~_read_by(identity))
             if notification_ids is not None:
-                query = query.where(Notification.id.in_(notification_ids))
+                query = query.where(Notification.id.in_(
+                    [i for i in notification_ids if _storable(i)]))
             ids = uow.session.scalars(query).all()
             now = utcnow()
             uow.session.add_all(ReadMark(notification_id=i, user_id=identity["user_id"],
@@ -179,9 +180,11 @@ class Service(OpsEndpoints):
     def mark_one_read(self, identity, notification_id):
         """Mark one of the caller's notifications read; NotFound when it is not theirs."""
         identity = load(Identity(), identity)
-        with self.db.session() as session:
-            mine = session.scalar(select(Notification.id).where(
-                Notification.id == notification_id, self._visible(session, identity)))
+        mine = None
+        if _storable(notification_id):
+            with self.db.session() as session:
+                mine = session.scalar(select(Notification.id).where(
+                    Notification.id == notification_id, self._visible(session, identity)))
         if mine is None:
             raise NotFound("notification %s not found in your inbox" % notification_id)
         return self.mark_read(identity, [notification_id])
@@ -353,7 +356,7 @@ class Service(OpsEndpoints):
     def redeliver(self, delivery_id, webhook_id=None):
         """Send a finally failed delivery again, from a fresh count of tries."""
         with self.db.unit_of_work() as uow:
-            delivery = uow.session.get(Delivery, delivery_id)
+            delivery = uow.session.get(Delivery, delivery_id) if _storable(delivery_id) else None
             if delivery is None or (webhook_id is not None
                                     and delivery.subscription_id != webhook_id):
                 raise NotFound("delivery %s not found" % delivery_id)
@@ -403,8 +406,14 @@ class Service(OpsEndpoints):
         metrics.WEBHOOKS_DISABLED.set(disabled)
 
 
+def _storable(identifier):
+    """Ids beyond what an integer column holds name nothing (and must not reach the driver)."""
+    return isinstance(identifier, int) and 0 < identifier < 2 ** 31
+
+
 def _subscription(session, webhook_id):
-    subscription = session.get(WebhookSubscription, webhook_id)
+    subscription = (session.get(WebhookSubscription, webhook_id)
+                    if _storable(webhook_id) else None)
     if subscription is None:
         raise NotFound("webhook subscription %s not found" % webhook_id)
     return subscription

@@ -19,6 +19,7 @@ DEFAULTS = {
     "delivery_backoff_max_seconds": 600.0,
     "delivery_poll_seconds": 1.0,     # how often the worker looks for due deliveries
     "delivery_concurrency": 10,
+    "delivery_lease_seconds": 120.0,  # a sender silent this long is presumed dead; retaken
     # webhooks
     "webhook_timeout_seconds": 5.0,   # connect and read, each
     "webhook_disable_after": 20,      # consecutive failed tries; 0 = never disable

@@ -17,6 +17,7 @@ class WebhookReceiver:
         self.failing = False
         self.fail_next = 0
         self.delay = 0.0
+        self.arrived = 0  # requests begun (counted before any delay)
         self._lock = threading.Lock()
         receiver = self
 
@@ -24,6 +25,7 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver._lock:
+                    receiver.arrived += 1
                     fail = receiver.failing or receiver.fail_next > 0
                     if receiver.fail_next > 0:
                         receiver.fail_next -= 1
