@@ -33,6 +33,15 @@ def require_review(user, activity):
     raise forbidden("only the city or a reviewer of the activity's county may review it")
 
 
+def review_scope(user):
+    """What a reviewer may review, for the service to check: None means everything."""
+    if user.role == "city_admin":
+        return None
+    if user.role == "county_reviewer":
+        return {"county": user.county, "tiers": ["grassroots"]}
+    raise forbidden("only the city or a county reviewer may review activities")
+
+
 def require_owner(user, union_id):
     if user.role == "city_admin":
         return

@@ -117,10 +117,9 @@ class ActivityRoutes:
         return self._review(call, activity_id, "return", call.body["reason"])
 
     def _review(self, call, activity_id, action, comment):
-        activity = self._rpc("activities", "get_activity", activity_id)
-        policy.require_review(call.user, activity)
+        # one RPC: the service checks the caller's review scope in the same transaction
         return self._rpc("activities", "transition", activity_id, action,
-                         call.user.username, comment)
+                         call.user.username, comment, policy.review_scope(call.user))
 
     @route("POST", "/api/v1/activities/bulk-approve", roles=policy.REVIEWERS,
            body=a.BulkApprove(), response=a.BulkAnswer,

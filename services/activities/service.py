@@ -12,7 +12,7 @@ from services.activities.schemas import (
     UnionChange as UnionChangeIn, UnionChangeOut, UnionFilter, UnionIn, UnionOut)
 from services.common.clock import iso, local_today, utcnow
 from services.common.dependencies import Database, EntrypointMetrics
-from services.common.errors import Conflict, Invalid, NotFound, ServiceError, expected_rpc
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, expected_rpc
 from services.common.money import to_yuan
 from services.common.ops import OpsEndpoints
 from services.common.paging import DEFAULT_LIMIT, MAX_LIMIT, page
@@ -173,14 +173,23 @@ class Service(OpsEndpoints):
         return self._page(query, Activity.id.desc(), ActivityOut(), limit, offset)
 
     @rpc
-    def transition(self, activity_id, action, actor, comment=None):
-        """approve / reject / return / resubmit, each checked against the current state."""
+    def transition(self, activity_id, action, actor, comment=None, reviewer_scope=None):
+        """approve / reject / return / resubmit, each checked against the current state.
+
+        reviewer_scope, when given ({"county", "tiers"}), is the part of the federation the
+        caller may review (the gateway decides it); it is checked in the same transaction,
+        so the gateway needs no separate read before a review.
+        """
         if action not in domain.TRANSITIONS:
             raise Invalid("unknown action", {"action": ["one of %s" % ", ".join(domain.TRANSITIONS)]})
         if action in domain.REASON_REQUIRED and not (comment or "").strip():
             raise Invalid("a reason is required", {"reason": ["required, not empty"]})
         with self.db.unit_of_work() as uow:
             activity = self._activity(uow.session, activity_id)
+            if reviewer_scope and (activity.county != reviewer_scope.get("county")
+                                   or activity.tier not in reviewer_scope.get("tiers", ())):
+                raise Forbidden("only the city or a reviewer of the activity's county may "
+                                "review it", {"county": activity.county, "tier": activity.tier})
             try:
                 target = domain.next_status(action, activity.status)
             except domain.TransitionRefused as exc:
