@@ -77,6 +77,7 @@ class ApiRoute(HttpRequestHandler):
             self._limit(self.guard.per_user, "user:%d" % user.id)
         if self.roles is not None and user.role not in self.roles:
             raise forbidden("this needs one of the roles: %s" % ", ".join(self.roles))
+        _check_storable(request.path_values, "")
         call = Call(request_id=request_id, user=user,
                     body=self._load_body(request), query=self._load_query(request))
         replay = self._idempotent_start(request, call)
@@ -215,7 +216,33 @@ class ApiRoute(HttpRequestHandler):
         raise RuntimeError("the gateway needs its Database dependency")
 
 
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def _check_storable(document, prefix):
+    """What no database can store is a 422 here, not a 500 there: NUL characters in text
+    (PostgreSQL) and integers beyond 64 bits (SQLite), anywhere in a body, query or path."""
+    errors = {}
+
+    def walk(value, path):
+        if isinstance(value, str) and "\x00" in value:
+            errors[path or "_schema"] = ["must not contain NUL characters"]
+        elif isinstance(value, int) and not isinstance(value, bool) and not (
+                INT64[0] <= value <= INT64[1]):
+            errors[path or "_schema"] = ["out of range"]
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, "%s.%s" % (path, key) if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, "%s.%d" % (path, index) if path else str(index))
+    walk(document, prefix)
+    if errors:
+        raise invalid(errors)
+
+
 def _validated(schema, document):
+    _check_storable(document, "")
     try:
         return schema.load(document)
     except ValidationError as exc:

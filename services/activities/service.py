@@ -1,4 +1,6 @@
 """Activities entrypoints: validate -> domain -> one transaction -> answer."""
+from decimal import Decimal
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -249,6 +251,10 @@ class Service(OpsEndpoints):
                 continue
         raise Conflict("the score changed meanwhile; send it again")
 
+    def _target(self):
+        """The programme's satisfaction target (config lecture_satisfaction_target)."""
+        return Decimal(str(self.db.provider.container.config["CM"]["lecture_satisfaction_target"]))
+
     def _store_feedback(self, activity_id, worker_id, worker, data):
         with self.db.unit_of_work() as uow:
             activity = self._activity(uow.session, activity_id)
@@ -275,7 +281,7 @@ class Service(OpsEndpoints):
             activity = self._activity(session, activity_id)
             scores = session.scalars(select(Feedback.score)
                                      .where(Feedback.activity_id == activity_id)).all()
-            summary = domain.satisfaction(scores)
+            summary = domain.satisfaction(scores, self._target())
             summary["distribution"] = {str(n): sum(1 for s in scores if s == n)
                                        for n in range(1, 6)}
             summary.update(activity_id=activity.id, lecturer_id=activity.lecturer_id)
@@ -382,7 +388,7 @@ class Service(OpsEndpoints):
             items = self._held(session, year, county=county, union_id=union_id)
             scores = session.scalars(_scoped(metrics.lecture_scores_query(year),
                                              county, union_id)).all()
-        answer = domain.statistics(year, items, scores)
+        answer = domain.statistics(year, items, scores, self._target())
         answer["expenses_total"] = to_yuan(answer.pop("expenses_total_fen"))
         answer["scope"] = {"county": county, "union_id": union_id}
         return answer
@@ -417,12 +423,12 @@ class Service(OpsEndpoints):
         rows = []
         for key, entry in sorted(per_lecturer.items(), key=lambda kv: kv[0] or 0):
             lecturer = lecturers.get(key)
-            rows.append(dict(domain.satisfaction(entry["scores"]), lecturer_id=key,
+            rows.append(dict(domain.satisfaction(entry["scores"], self._target()), lecturer_id=key,
                              name=lecturer.name if lecturer else None,
                              county=lecturer.county if lecturer else None,
                              sessions=entry["sessions"], sessions_with_feedback=entry["with"]))
         everything = [s for entry in per_lecturer.values() for s in entry["scores"]]
-        programme = dict(domain.satisfaction(everything), sessions=len(lectures),
+        programme = dict(domain.satisfaction(everything, self._target()), sessions=len(lectures),
                          sessions_approved=sum(1 for r in lectures if r.status == "approved"),
                          lecturers=len(per_lecturer))
         missing = [{"activity_id": r.id, "title": r.title, "held_on": r.held_on.isoformat(),
@@ -471,7 +477,7 @@ class Service(OpsEndpoints):
             scores = session.scalars(metrics.lecture_scores_query(activity.year).where(
                 Activity.lecturer_id == activity.lecturer_id)).all()
             extra["lecturer_name"] = lecturer.name if lecturer else None
-            extra["lecturer_satisfaction"] = domain.satisfaction(scores)["satisfaction"]
+            extra["lecturer_satisfaction"] = domain.satisfaction(scores, self._target())["satisfaction"]
         return extra
 
     def _themes(self, session, year):

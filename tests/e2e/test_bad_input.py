@@ -171,3 +171,15 @@ def test_idempotency_key_replays_the_first_answer(world):
     assert admin.get("/api/v1/unions", name="幂等测试工会").json()["total"] == 1
     other = admin.post("/api/v1/unions", dict(body, members=10), headers={"Idempotency-Key": "k-1"})
     error_of(other, 422, "VALIDATION_FAILED")
+
+
+def test_what_no_database_can_store_is_a_422(world, unchanged):
+    admin = world.system.client()
+    nul = admin.post("/api/v1/unions", {"name": "空\x00字符", "level": "grassroots",
+                                        "county": "甘州区", "members": 1,
+                                        "parent_id": world.unions["ganzhou"]["id"]})
+    assert error_of(nul, 422, "VALIDATION_FAILED")["details"] == {
+        "name": ["must not contain NUL characters"]}
+    huge = admin.get("/api/v1/activities/%d" % (2 ** 70))
+    error_of(huge, 422, "VALIDATION_FAILED")
+    error_of(admin.get("/api/v1/activities", union_id=2 ** 64), 422, "VALIDATION_FAILED")
