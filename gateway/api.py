@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from eventlet.event import Event
 from marshmallow import ValidationError
-from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Response
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +23,7 @@ from services.common import logs, metrics
 from services.common.clock import utcnow
 from services.common.dependencies import Database
 from services.common.errors import ServiceError
+from services.common.web import Http
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -38,7 +39,7 @@ class Call:
     query: dict = field(default_factory=dict)
 
 
-class ApiRoute(HttpRequestHandler):
+class ApiRoute(Http):
     guard = Guard()
 
     def __init__(self, method, url, roles=None, body=None, query=None, creates=False,
@@ -88,6 +89,8 @@ class ApiRoute(HttpRequestHandler):
         except Exception:
             self._idempotent_abandon(request, call)  # a failed request may be retried
             raise
+        if isinstance(payload, Response):  # a route's own document, e.g. a CSV export
+            return payload
         self._idempotent_finish(request, call, status, payload)
         if request.method != "GET":
             self._audit(request, call, status, payload)

@@ -4,7 +4,7 @@ import mimetypes
 from pathlib import Path
 
 import swagger_ui_bundle
-from nameko.web.handlers import http
+from services.common.web import http
 from werkzeug.wrappers import Response
 
 from gateway.openapi import build

@@ -4,7 +4,7 @@ Validation, authentication, role checks, idempotency and errors live in gateway.
 each route group holds only authorization and its RPC calls.
 """
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
+from services.common.web import http
 
 from gateway.docs import DocsEndpoints
 from gateway.errors import error_response

@@ -3,6 +3,8 @@
 Money is finance's and the city's (policy.MONEY); a decision is also readable by whoever
 may read its activity (or, for a venue, the venue's host union and county reviewer).
 """
+from werkzeug.wrappers import Response
+
 from gateway import policy, schemas as s
 from gateway.api import route
 from gateway.errors import forbidden, invalid
@@ -193,10 +195,16 @@ class SubsidyRoutes:
         return self._rpc("subsidies", "cancel_batch", batch_id, call.user.username)
 
     @route("GET", "/api/v1/disbursements/<int:batch_id>/export", roles=policy.MONEY,
-           response=ss.ExportAnswer,
-           summary="The batch as CSV for the bank (Chinese headers, UTF-8 with BOM), in `csv`")
+           query=ss.ExportQuery(), response=ss.ExportAnswer,
+           summary="The batch for the bank: a CSV download (Chinese headers, UTF-8 with BOM); "
+                   "?format=json wraps it in JSON with count and control total")
     def export_batch(self, call, batch_id):
-        return self._rpc("subsidies", "export_batch", batch_id)
+        export = self._rpc("subsidies", "export_batch", batch_id)
+        if call.query["format"] == "json":
+            return export
+        return Response(export["csv"].encode("utf-8"), mimetype="text/csv", headers={
+            "Content-Disposition": 'attachment; filename="%s"' % export["filename"],
+            "X-Batch-Count": str(export["count"]), "X-Control-Total": export["total"]})
 
     # helpers -----------------------------------------------------------------------------
     def _require_read_venue(self, user, venue_id):

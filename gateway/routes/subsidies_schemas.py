@@ -282,6 +282,10 @@ class BatchList(Strict):
     total = fields.Integer()
 
 
+class ExportQuery(Strict):
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "json")))
+
+
 class ExportAnswer(Strict):
     batch_id = fields.Integer()
     fund_id = fields.Integer()

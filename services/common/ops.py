@@ -4,7 +4,7 @@ import logging
 
 from kombu import Connection
 from services.common.errors import expected_rpc
-from nameko.web.handlers import http
+from services.common.web import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response

@@ -21,11 +21,13 @@ AUDIENCES = {
     "subsidy_paid": [("union_admins", "union_id")],
     "fund_threshold_reached": [("role", "=finance"), ("role", "=city_admin")],
     "venue_evaluated": [("union_admins", "host_union_id")],
+    "venue_subsidy_decided": [("union_admins", "host_union_id"), ("role", "=finance")],
+    "venue_subsidy_paid": [("union_admins", "host_union_id")],
 }
 EVENT_TYPES = tuple(AUDIENCES)
 
 # Subsidy decisions always reach the in-app inbox, whatever the user opted out of.
-CRITICAL = frozenset({"subsidy_granted", "subsidy_declined"})
+CRITICAL = frozenset({"subsidy_granted", "subsidy_declined", "venue_subsidy_decided"})
 
 REASONS = {
     "zh-CN": {
@@ -69,6 +71,12 @@ TEMPLATES = {
             "阵地“四好”评估结果",
             "您单位承办的阵地“{name}”{period}“四好”评估得分 {total}{max_line}，"
             "等级：{rating_text}。"),
+        "venue_subsidy_decided": (
+            "阵地补助结果",
+            "阵地“{venue_name}”{period}的{purpose_text}补助：{status_text} {amount} 元。{reason_line}"
+            "\n计算明细：\n{lines}"),
+        "venue_subsidy_paid": ("阵地补助已拨付",
+                               "阵地“{venue_name}”{period}的{purpose_text}补助 {amount} 元已拨付。"),
     },
     "en": {
         "activity_reported": (
@@ -101,11 +109,23 @@ TEMPLATES = {
             "Four-goods evaluation of your venue",
             "The venue \"{name}\" hosted by your union scored {total}{max_line} in the "
             "four-goods evaluation for {period}; rating: {rating_text}."),
+        "venue_subsidy_decided": (
+            "Venue subsidy decision",
+            "The {purpose_text} subsidy of the venue \"{venue_name}\" for {period}: "
+            "{status_text} {amount} yuan.{reason_line}\nHow it was computed:\n{lines}"),
+        "venue_subsidy_paid": ("Venue subsidy paid",
+                               "The {purpose_text} subsidy of {amount} yuan for the venue "
+                               "\"{venue_name}\" ({period}) has been paid."),
     },
 }
 
 RATINGS = {"zh-CN": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
            "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
+
+PURPOSES = {"zh-CN": {"construction": "建设", "upkeep": "运维"},
+            "en": {"construction": "construction", "upkeep": "upkeep"}}
+DECISIONS = {"zh-CN": {"granted": "核定", "declined": "不予补助", "paid": "已拨付"},
+             "en": {"granted": "granted", "declined": "declined", "paid": "paid"}}
 
 EMAIL_FOOTER = {
     "zh-CN": "\n\n——\n职工文化服务矩阵（张掖市总工会）\n如不想再收到此类邮件，可在“通知设置”中关闭。",
@@ -117,6 +137,8 @@ EMAIL_FOOTER = {
 # who hears what -----------------------------------------------------------------------
 def audiences(event_type, data):
     """The (kind, key) pairs that must hear of this event."""
+    if event_type == "activity_reported" and data.get("tier") in ("county", "city"):
+        return [("role", "city_admin")]  # only the city reviews county and city activities
     result = []
     for kind, source in AUDIENCES.get(event_type, []):
         key = source[1:] if source.startswith("=") else data.get(source)
@@ -170,6 +192,10 @@ def render(event_type, data, language=DEFAULT_LANGUAGE):
     values["rating_text"] = (data.get("rating_name") if language == "zh-CN" and
                              data.get("rating_name") else RATINGS[language].get(rating, rating or ""))
     values["max_line"] = ("/%s" % data["max_total"]) if data.get("max_total") else ""
+    values["purpose_text"] = PURPOSES[language].get(data.get("purpose"), data.get("purpose") or "")
+    values["status_text"] = DECISIONS[language].get(data.get("status"), data.get("status") or "")
+    values["reason_line"] = ((" 原因：%s。" if language == "zh-CN" else " Reason: %s.")
+                             % values["reason_text"]) if reason else ""
     return title.format_map(_Blank(values)), body.format_map(_Blank(values))
 
 

@@ -70,6 +70,14 @@ class Service(OpsEndpoints):
     def on_venue_evaluated(self, event):
         self._notify(event)
 
+    @handle_event("venue_subsidy_decided")
+    def on_venue_subsidy_decided(self, event):
+        self._notify(event)
+
+    @handle_event("venue_subsidy_paid")
+    def on_venue_subsidy_paid(self, event):
+        self._notify(event)
+
     def _notify(self, event):
         event_type = event["event_type"]
         data = _jsonable(event["data"])

@@ -66,3 +66,10 @@ def test_an_evaluated_venue_gets_a_venue_subsidy_decision(world):
                 and (good["name"] in n["body"] or poor["name"] in n["body"])]
     found = wait_for(lambda: len(notices()) == 2 and notices(), 20, "the evaluation notices")
     assert any("良好" in n["body"] and "88" in n["body"] for n in found)
+
+    def subsidy_notices():
+        items = union_admin.get("/api/v1/notifications", limit=100).json()["items"]
+        return [n for n in items if n["event_type"] == "venue_subsidy_decided"
+                and good["name"] in n["body"]]
+    granted_notice = wait_for(subsidy_notices, 20, "the venue subsidy notice")
+    assert granted_notice[0]["title"] == "阵地补助结果" and decision["amount"] in granted_notice[0]["body"]

@@ -184,9 +184,14 @@ def test_disbursement_pays_each_decision_once_and_exports_csv(world):
     nothing_left = finance.post("/api/v1/disbursements", {"fund_id": fund["id"]})
     assert nothing_left.status_code == 409
 
-    exported = finance.get("/api/v1/disbursements/%d/export" % batch["id"])
+    exported = finance.get("/api/v1/disbursements/%d/export" % batch["id"], format="json")
     assert exported.status_code == 200, exported.text
     document = exported.json()["csv"]
+    download = finance.get("/api/v1/disbursements/%d/export" % batch["id"])
+    assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert download.content.decode("utf-8") == document
+    assert download.headers["X-Batch-Count"] == str(exported.json()["count"])
     assert document.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(document[1:])))
     assert rows[0][:3] == ["序号", "补助编号", "补助对象"] and "补助金额（元）" in rows[0]

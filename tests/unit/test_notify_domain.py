@@ -22,6 +22,11 @@ FACTS = {
                                "budget": "1000.00", "granted": "800.00", "remaining": "200.00"},
     "venue_evaluated": {"name": "供电职工书屋", "host_union_id": 7, "period": "2026",
                         "total": 86, "max_total": 100, "rating": "good", "rating_name": "良好"},
+    "venue_subsidy_decided": {"venue_name": "供电职工书屋", "host_union_id": 7, "period": "2026",
+                              "purpose": "construction", "status": "granted", "amount": "5000.00",
+                              "reason": None, "explanation": ["基础补助：5000.00 元"]},
+    "venue_subsidy_paid": {"venue_name": "供电职工书屋", "host_union_id": 7, "period": "2026",
+                           "purpose": "upkeep", "status": "paid", "amount": "2000.00"},
 }
 
 

@@ -21,3 +21,10 @@ def test_a_user_belongs_to_the_audiences_of_its_role_and_scope():
     reviewer = {"user_id": 4, "role": "county_reviewer", "union_id": None, "county": "甘州区"}
     assert ("county_reviewers", "甘州区") in domain.audiences_of(reviewer)
     assert ("union_admins", "7") not in domain.audiences_of(reviewer)
+
+
+def test_county_and_city_reports_go_to_the_city_which_alone_reviews_them():
+    assert domain.audiences("activity_reported", {"tier": "county", "county": "甘州区"}) == [
+        ("role", "city_admin")]
+    assert domain.audiences("activity_reported", {"tier": "grassroots", "county": "甘州区"}) == [
+        ("county_reviewers", "甘州区")]
