@@ -78,7 +78,9 @@ class ApiRoute(Http):
             self._limit(self.guard.per_user, "user:%d" % user.id)
         if self.roles is not None and user.role not in self.roles:
             raise forbidden("this needs one of the roles: %s" % ", ".join(self.roles))
-        _check_storable(request.path_values, "")
+        if any(isinstance(v, int) and not INT64[0] <= v <= INT64[1]
+               for v in request.path_values.values()):
+            raise ApiError(404, "NOT_FOUND", "no object has such an id")  # none can exist
         call = Call(request_id=request_id, user=user,
                     body=self._load_body(request), query=self._load_query(request))
         replay = self._idempotent_start(request, call)

@@ -181,5 +181,5 @@ def test_what_no_database_can_store_is_a_422(world, unchanged):
     assert error_of(nul, 422, "VALIDATION_FAILED")["details"] == {
         "name": ["must not contain NUL characters"]}
     huge = admin.get("/api/v1/activities/%d" % (2 ** 70))
-    error_of(huge, 422, "VALIDATION_FAILED")
+    error_of(huge, 404, "NOT_FOUND")
     error_of(admin.get("/api/v1/activities", union_id=2 ** 64), 422, "VALIDATION_FAILED")

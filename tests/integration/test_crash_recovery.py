@@ -79,6 +79,6 @@ def _approve_in_the_database(system, activity_id):
         activity = uow.session.get(Activity, activity_id)
         activity.status = "approved"
         union = uow.session.get(Union, activity.union_id)
-        uow.emit("activity_approved", activity_facts(activity, union.name, "rev_ganzhou"))
+        uow.emit("activity_approved", activity_facts(activity, union, "rev_ganzhou"))
         uow.commit()
     engine.dispose()

@@ -2,6 +2,7 @@
 databases when the suite runs on PostgreSQL), for tests that go through the gateway
 or kill processes for real."""
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,16 +21,23 @@ ADMIN = ("admin", "admin-password-for-tests")
 
 
 def free_port_block(size=5):
-    """A base port whose next `size` ports are all free."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size > 65000:
-            continue
+    """A base port whose next `size` ports are all free, below the kernel's ephemeral
+    range (32768 and up here), so that no outgoing connection can take one of them
+    between this choice and the service's bind."""
+    low, high = _ephemeral_range()
+    for _ in range(500):
+        base = random.randrange(10000, max(10001, low - size))
         if all(_free(base + offset) for offset in range(size)):
             return base
-    raise RuntimeError("no free block of ports")
+    raise RuntimeError("no free block of ports below %d" % low)
+
+
+def _ephemeral_range():
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def _free(port):
