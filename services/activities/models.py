@@ -1,4 +1,5 @@
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer,
+                        String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,7 +37,7 @@ class Activity(Base):
     year: Mapped[int] = mapped_column(Integer)
     season: Mapped[str] = mapped_column(String(8))
     participants: Mapped[int] = mapped_column(Integer)
-    expenses_fen: Mapped[int] = mapped_column(Integer)
+    expenses_fen: Mapped[int] = mapped_column(BigInteger)
     evidence: Mapped[list] = mapped_column(JSON)
     venue_id: Mapped[int | None] = mapped_column(Integer)
     lecturer_id: Mapped[int | None] = mapped_column(Integer)

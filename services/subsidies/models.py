@@ -1,4 +1,5 @@
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -21,9 +22,9 @@ class Fund(Base):
     policy: Mapped[str] = mapped_column(String(16))          # activity | venue
     scope: Mapped[str] = mapped_column(String(64))           # a county, or CITY_WIDE
     status: Mapped[str] = mapped_column(String(16))          # open | closed
-    budget_fen: Mapped[int] = mapped_column(Integer)
-    granted_fen: Mapped[int] = mapped_column(Integer, default=0)
-    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    budget_fen: Mapped[int] = mapped_column(BigInteger)
+    granted_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     announced_percent: Mapped[int] = mapped_column(Integer, default=0)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -40,9 +41,9 @@ class FundAllocation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
     county: Mapped[str] = mapped_column(String(64))
-    budget_fen: Mapped[int] = mapped_column(Integer)
-    granted_fen: Mapped[int] = mapped_column(Integer, default=0)
-    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    budget_fen: Mapped[int] = mapped_column(BigInteger)
+    granted_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (UniqueConstraint("fund_id", "county"),)
 
 
@@ -78,7 +79,7 @@ class Subsidy(Base):
     purpose: Mapped[str | None] = mapped_column(String(16), nullable=True)  # construction | upkeep
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))          # granted | declined | paid
-    amount_fen: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(32))
     policy_version: Mapped[int | None] = mapped_column(Integer)
     inputs: Mapped[dict] = mapped_column(JSON)
@@ -99,7 +100,7 @@ class UnionYear(Base):
     __tablename__ = "union_years"
     union_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    granted_fen: Mapped[int] = mapped_column(Integer, default=0)
+    granted_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Batch(Base):
@@ -109,7 +110,7 @@ class Batch(Base):
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))          # open | paid | cancelled
     count: Mapped[int] = mapped_column(Integer)
-    total_fen: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(BigInteger)
     reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
@@ -124,7 +125,7 @@ class LedgerEntry(Base):
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
     subsidy_id: Mapped[int | None] = mapped_column(ForeignKey("subsidies.id"))
     kind: Mapped[str] = mapped_column(String(16))            # reserve | release | pay
-    amount_fen: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     county: Mapped[str | None] = mapped_column(String(64), nullable=True)

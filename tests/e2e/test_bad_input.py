@@ -183,3 +183,12 @@ def test_what_no_database_can_store_is_a_422(world, unchanged):
     huge = admin.get("/api/v1/activities/%d" % (2 ** 70))
     error_of(huge, 404, "NOT_FOUND")
     error_of(admin.get("/api/v1/activities", union_id=2 ** 64), 422, "VALIDATION_FAILED")
+
+
+def test_large_amounts_are_stored_exactly(world):
+    finance = world.as_user("finance")
+    big = finance.post("/api/v1/funds", {"name": "大额基金", "year": 2099, "policy": "venue",
+                                         "budget": "999999999999.99"})
+    assert big.status_code == 201, big.text
+    fund = finance.get("/api/v1/funds/%d" % big.json()["id"]).json()
+    assert fund["budget"] == fund["remaining"] == "999999999999.99"
