@@ -67,3 +67,29 @@ def test_logs_are_json_lines_carrying_the_request_id(world):
         for line in system.log_of(name).splitlines():
             if line.strip():
                 json.loads(line)  # every line a JSON object
+
+
+def test_every_series_the_dashboard_and_alerts_use_is_exported(world):
+    """deploy/ is written against these names: a rename in code must fail here."""
+    import re
+    from pathlib import Path
+    system = world.system
+    traffic(world, "names-run")
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    used = set()
+    for path in (deploy / "grafana" / "culture-matrix.json", deploy / "prometheus" / "alerts.yml"):
+        used |= set(re.findall(r"\bcm_[a-z_]+", path.read_text(encoding="utf-8")))
+    exported = set()
+    for name in PROCESSES:
+        text = requests.get(system.url_of(name) + "/metrics", timeout=5).text
+        exported |= set(re.findall(r"^(cm_[a-z_]+)", text, re.MULTILINE))
+        for family, kind in re.findall(r"^# TYPE (cm_[a-z_]+) (\w+)", text, re.MULTILINE):
+            exported.add(family)  # declared, even before its first labelled sample
+            if kind == "histogram":
+                exported |= {family + "_bucket", family + "_count", family + "_sum"}
+    assert used and used <= exported, sorted(used - exported)
+    for business in ("cm_activities", "cm_fund_remaining_yuan", "cm_subsidies_granted_yuan_total",
+                     "cm_lecture_satisfaction_ratio"):
+        assert business in exported
+    assert system.metric("subsidies", "cm_subsidies_granted_yuan_total") > 0
+    assert system.metric("activities", "cm_activities", {"status": "approved"}) >= 1
