@@ -60,10 +60,9 @@ class SubsidyRoutes:
            query=ss.FundSubsidyQuery(), response=ss.SubsidyPage,
            summary="The decisions drawn on a fund")
     def fund_subsidies(self, call, fund_id):
-        self._rpc("subsidies", "get_fund", fund_id)
         filters, limit, offset = split_paging(call.query)
         filters["fund_id"] = fund_id
-        return self._rpc("subsidies", "list_subsidies", filters, limit, offset)
+        return self._rpc("subsidies", "list_subsidies", filters, limit, offset, True)
 
     # decisions -------------------------------------------------------------------------
     @route("GET", "/api/v1/subsidies", roles=policy.ACTIVITY_READERS, query=s.SubsidyQuery(),

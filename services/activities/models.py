@@ -49,6 +49,9 @@ class Activity(Base):
 
     __table_args__ = (
         Index("ix_activities_county_status", "county", "status", "id"),
+        # lists count their matches: these let the common filters count from the index
+        Index("ix_activities_county_season_status", "county", "season", "status"),
+        Index("ix_activities_status_season", "status", "season"),
         Index("ix_activities_year_season", "year", "season", "id"),
         Index("ix_activities_status", "status", "id"),
         Index("ix_activities_year_category", "year", "category", "lecturer_id"),

@@ -150,8 +150,13 @@ class Service(OpsEndpoints):
 
     # decisions ---------------------------------------------------------------------
     @rpc
-    def list_subsidies(self, filters=None, limit=50, offset=0):
+    def list_subsidies(self, filters=None, limit=50, offset=0, fund_must_exist=False):
+        """fund_must_exist: an unknown fund_id is a 404 rather than an empty list."""
         filters = load(SubsidyFilter(), filters)
+        if fund_must_exist and "fund_id" in filters:
+            with self.db.session() as session:
+                if session.get(Fund, filters["fund_id"]) is None:
+                    raise NotFound("fund %s not found" % filters["fund_id"])
         return self._page(select(Subsidy).filter_by(**filters), Subsidy.id, SubsidyOut(),
                           limit, offset)
 

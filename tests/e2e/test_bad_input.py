@@ -105,6 +105,7 @@ def test_fund_errors(world, unchanged):
     error_of(world.as_user("ua_power").get("/api/v1/funds/%d" % world.fund["id"]), 403,
              "FORBIDDEN")
     error_of(finance.get("/api/v1/funds/99999"), 404, "NOT_FOUND")
+    error_of(finance.get("/api/v1/funds/99999/subsidies"), 404, "NOT_FOUND")
 
 
 def test_activity_report_errors(world, unchanged):
