@@ -36,26 +36,55 @@ def restart_broker():
 
 
 def chaos_monkey(system, stream, rng, log, stop, spare_broker):
-    """Every second or so, maybe kill a service (restarted a moment later) or the broker."""
+    """Every second or so the next blow from a shuffled round that hits every service
+    (SIGKILL and SIGTERM, restarted a moment later) and the broker, round after round."""
+    blows = [(name, how) for name in SERVICES for how in (signal.SIGKILL, signal.SIGTERM)]
+    if not spare_broker:
+        blows += [("rabbitmq", None)] * 2
+    round_ = []
     while not stop.wait(rng.uniform(0.5, 1.5)):
-        roll = rng.random()
+        if not round_:
+            round_ = rng.sample(blows, len(blows))
+        name, how = round_.pop()
         count = len(stream.activities)
-        if roll < 0.35:
-            name = rng.choice(SERVICES)
-            how = rng.choice([signal.SIGKILL, signal.SIGTERM])
-            system.kill(name, how)
-            log.append((count, how.name, name))
-            stop.wait(rng.uniform(0.5, 3))
-            system.start(name)
-            log.append((count, "restart", name))
-        elif roll < 0.45 and not spare_broker:
+        if name == "rabbitmq":
             restart_broker()
             log.append((count, "restart", "rabbitmq"))
+            continue
+        system.kill(name, how)
+        log.append((count, how.name, name))
+        stop.wait(rng.uniform(0.5, 3))
+        system.start(name)
+        log.append((count, "restart", name))
+
+
+def diagnose(system, stream):
+    """What is missing, and where it may be stuck: outboxes, dead letters, queues."""
+    from sqlalchemy import create_engine, text
+    decided = set()
+    engine = create_engine(system.database_url("subsidies"))
+    with engine.connect() as conn:
+        decided = set(conn.execute(text("SELECT activity_id FROM subsidies")).scalars())
+    engine.dispose()
+    missing = sorted(set(stream.activities) - decided)
+    print("missing decisions:", missing[:20], "of", len(missing))
+    for service in SERVICES:
+        engine = create_engine(system.database_url(service))
+        with engine.connect() as conn:
+            pending = conn.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar()
+            letters = conn.execute(text("SELECT queue, error FROM dead_letters")).all()
+        engine.dispose()
+        print(service, "outbox pending:", pending, "dead letters:", len(letters))
+        for queue, error in letters[:3]:
+            print("   ", queue, error.strip().splitlines()[-1][:300])
+    print(subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", system.broker.vhost, "name",
+                          "messages_ready", "messages_unacknowledged", "consumers"],
+                         capture_output=True, text=True).stdout)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--approvals", type=int, default=200)
+    parser.add_argument("--approvals", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--no-broker", action="store_true", help="leave the broker alone")
@@ -65,7 +94,7 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch), args.backend, ENV).start()
         try:
-            world = build_world(system, budget="60000.00")  # runs out: declines count too
+            world = build_world(system, budget="150000.00")  # runs out: declines count too
             stream = Stream(world)
             stop = threading.Event()
             monkey = threading.Thread(target=chaos_monkey,
@@ -77,7 +106,13 @@ def main():
             finally:
                 stop.set()
                 monkey.join()
-            result = reconcile(stream, timeout=300)
+            try:
+                result = reconcile(stream, timeout=120)
+            except AssertionError:
+                for entry in log:
+                    print("after approval %d: %s %s" % entry)
+                diagnose(system, stream)
+                raise
             result["seconds"] = round(time.monotonic() - started, 1)
         finally:
             system.stop()

@@ -37,6 +37,7 @@ class Call:
     user: object = None
     body: dict = field(default_factory=dict)
     query: dict = field(default_factory=dict)
+    idempotency_key: str = None  # for creating routes whose service dedupes on it too
 
 
 class ApiRoute(Http):
@@ -82,7 +83,9 @@ class ApiRoute(Http):
                for v in request.path_values.values()):
             raise ApiError(404, "NOT_FOUND", "no object has such an id")  # none can exist
         call = Call(request_id=request_id, user=user,
-                    body=self._load_body(request), query=self._load_query(request))
+                    body=self._load_body(request), query=self._load_query(request),
+                    idempotency_key=request.headers.get("Idempotency-Key") if self.creates
+                    else None)
         replay = self._idempotent_start(request, call)
         if replay is not None:
             return replay

@@ -64,7 +64,7 @@ class ActivityRoutes:
     def report_activity(self, call):
         policy.require_owner(call.user, call.body["union_id"])
         return self._rpc("activities", "report_activity", jsonable(call.body),
-                         call.user.username)
+                         call.user.username, call.idempotency_key)
 
     @route("GET", "/api/v1/activities/<int:activity_id>", roles=policy.ACTIVITY_READERS,
            response=a.ActivityAnswer, summary="An activity")

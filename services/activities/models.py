@@ -44,6 +44,7 @@ class Activity(Base):
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     reported_by: Mapped[str] = mapped_column(String(100))
+    request_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -52,6 +53,8 @@ class Activity(Base):
         # lists count their matches: these let the common filters count from the index
         Index("ix_activities_county_season_status", "county", "season", "status"),
         Index("ix_activities_status_season", "status", "season"),
+        # a report's Idempotency-Key, so a retried report finds the first one
+        Index("uq_activities_request_key", "union_id", "request_key", unique=True),
         Index("ix_activities_year_season", "year", "season", "id"),
         Index("ix_activities_status", "status", "id"),
         Index("ix_activities_year_category", "year", "category", "lecturer_id"),

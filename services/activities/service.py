@@ -117,8 +117,14 @@ class Service(OpsEndpoints):
 
     # activities --------------------------------------------------------------------
     @rpc
-    def report_activity(self, payload, actor):
+    def report_activity(self, payload, actor, request_key=None):
+        """request_key (the client's Idempotency-Key) makes a retry after an unclear
+        failure (a timeout, a crash after commit) find the first report, not make a second."""
         data = load(ActivityIn(), payload)
+        if request_key:
+            earlier = self._reported_with(data["union_id"], request_key)
+            if earlier is not None:
+                return earlier
         with self.db.unit_of_work() as uow:
             union = self._union_or_invalid(uow.session, data["union_id"])
             self._check_report(uow.session, data, union)
@@ -126,13 +132,23 @@ class Service(OpsEndpoints):
             activity = Activity(
                 **_activity_fields(data), union_id=union.id, county=union.county,
                 tier=domain.tier_of(union.level), status="submitted", reported_by=actor,
-                created_at=now, updated_at=now)
+                request_key=request_key, created_at=now, updated_at=now)
             uow.session.add(activity)
-            uow.session.flush()
+            try:
+                uow.session.flush()
+            except IntegrityError:  # a twin of this retry committed first
+                uow.session.rollback()
+                return self._reported_with(data["union_id"], request_key)
             self._record(uow, activity, union, "report", None, actor, None)
             answer = ActivityOut().dump(activity)
             uow.commit()
         return answer
+
+    def _reported_with(self, union_id, request_key):
+        with self.db.session() as session:
+            activity = session.scalars(select(Activity).where(
+                Activity.union_id == union_id, Activity.request_key == request_key)).first()
+            return None if activity is None else ActivityOut().dump(activity)
 
     @rpc
     def update_activity(self, activity_id, payload, actor):

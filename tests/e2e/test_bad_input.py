@@ -193,3 +193,18 @@ def test_large_amounts_are_stored_exactly(world):
     assert big.status_code == 201, big.text
     fund = finance.get("/api/v1/funds/%d" % big.json()["id"]).json()
     assert fund["budget"] == fund["remaining"] == "999999999999.99"
+
+
+def test_a_report_retried_after_an_unclear_failure_is_stored_once(world):
+    """The gateway forgets a key whose request failed (it cannot know whether the service
+    committed); the service remembers it with the report, so the retry finds the first."""
+    import eventlet  # noqa: F401  (the suite runs monkey-patched)
+    from nameko.standalone.rpc import ClusterRpcProxy
+    body = activity_body(world.unions["power"]["id"], title="超时重试的活动")
+    with ClusterRpcProxy({"AMQP_URI": world.system.broker.uri}) as cluster:
+        first = cluster.activities.report_activity(body, "ua_power", "retry-key-1")
+    union_admin = world.as_user("ua_power")
+    again = union_admin.post("/api/v1/activities", body, headers={"Idempotency-Key": "retry-key-1"})
+    assert again.status_code == 201 and again.json()["id"] == first["id"]
+    listed = union_admin.get("/api/v1/activities", limit=500).json()["items"]
+    assert [a["id"] for a in listed if a["title"] == "超时重试的活动"] == [first["id"]]
