@@ -148,10 +148,14 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--replicas", nargs="*", default=[],
+                        help="services to run a second process of (competing consumers)")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch), args.backend, QUIET).start()
+        for name in args.replicas:
+            system.start_replica(name)
         try:
             world = build_world(system, budget="99999999.00")
             for run in range(args.runs):
@@ -163,7 +167,7 @@ def main():
         finally:
             system.stop()
     summary = {
-        "backend": args.backend, "runs": args.runs, "count": args.count,
+        "backend": args.backend, "replicas": args.replicas, "runs": args.runs, "count": args.count,
         "concurrency": args.concurrency,
         "pipeline_rate_median": median([r["fast"]["rate"] for r in results]),
         "ceiling_rps_median": median([r["ceiling_rps"] for r in results]),
