@@ -51,6 +51,18 @@ def report_many(world, count, concurrency):
     return made
 
 
+def wait_quiet(system, timeout=300):
+    """Until every queue of the system is empty: reporting N activities leaves N
+    activity_reported events for notify, and approvals must not queue behind them."""
+    def quiet():
+        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "--no-table-headers", "-p",
+                              system.broker.vhost,
+                              "messages_ready", "messages_unacknowledged"],
+                             capture_output=True, text=True, check=True).stdout
+        return all(int(n) == 0 for line in out.splitlines() for n in line.split())
+    wait_for(quiet, timeout, "the queues to drain", interval=0.5)
+
+
 def approver(world):
     reviewer = world.as_user("rev_ganzhou")
 
@@ -106,9 +118,11 @@ def figures(approved, notified):
 
 def run_pipeline(world, args):
     burst = report_many(world, args.count, args.concurrency)
+    wait_quiet(world.system)
     as_fast_as_possible(list(burst), approver(world), args.concurrency)
     fast = figures(*timings(world.system, burst, 300))
     steady_items = report_many(world, int(args.rate * args.seconds), args.concurrency)
+    wait_quiet(world.system)
     at_fixed_rate(list(steady_items), approver(world), args.rate, args.concurrency)
     steady = figures(*timings(world.system, steady_items, 300))
     return fast, steady
