@@ -139,9 +139,10 @@ def run_ceiling(args, broker):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     session = requests.Session()
     url = "http://127.0.0.1:%d/ping/" % port
+    sessions = {}
     try:
         wait_for(lambda: session.post(url + "0", timeout=2).status_code == 200, 60, "the ceiling")
-        sessions = {}
+        session.close()
 
         def send(value):
             own = sessions.setdefault(threading.get_ident(), requests.Session())
@@ -149,8 +150,14 @@ def run_ceiling(args, broker):
         elapsed = as_fast_as_possible(range(args.count), send, args.concurrency)
         return args.count / elapsed
     finally:
+        for own in sessions.values():
+            own.close()  # idle keep-alive connections would hold nameko's graceful stop
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         os.unlink(config.name)
 
 
