@@ -15,6 +15,7 @@ from services.activities.schemas import (
 from services.common.clock import iso, local_today, utcnow
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, expected_rpc
+from services.common.lookup import row_or_404, row_or_none, storable_id
 from services.common.money import to_yuan
 from services.common.ops import OpsEndpoints
 from services.common.paging import DEFAULT_LIMIT, MAX_LIMIT, page
@@ -181,7 +182,7 @@ class Service(OpsEndpoints):
         """{str(id): activity} of those that exist (for per-item checks in bulk calls)."""
         with self.db.session() as session:
             rows = session.scalars(select(Activity).where(
-                Activity.id.in_([i for i in activity_ids if _storable(i)]))).all()
+                Activity.id.in_([i for i in activity_ids if storable_id(i)]))).all()
             return {str(row.id): ActivityOut().dump(row) for row in rows}
 
     @rpc
@@ -469,7 +470,7 @@ class Service(OpsEndpoints):
         lecturer = None
         if data.get("lecturer_id") is not None:
             found = (session.get(Lecturer, data["lecturer_id"])
-                     if _storable(data["lecturer_id"]) else None)
+                     if storable_id(data["lecturer_id"]) else None)
             lecturer = {"active": found.active} if found else "unknown"
         errors.update(domain.lecturer_errors(data["category"], lecturer))
         if errors:
@@ -539,24 +540,15 @@ class Service(OpsEndpoints):
 
     @staticmethod
     def _activity(session, activity_id):
-        activity = session.get(Activity, activity_id) if _storable(activity_id) else None
-        if activity is None:
-            raise NotFound("activity %s not found" % activity_id)
-        return activity
+        return row_or_404(session, Activity, activity_id, "activity")
 
     @staticmethod
     def _union(session, union_id):
-        union = session.get(Union, union_id) if _storable(union_id) else None
-        if union is None:
-            raise NotFound("union %s not found" % union_id)
-        return union
+        return row_or_404(session, Union, union_id, "union")
 
     @staticmethod
     def _lecturer(session, lecturer_id):
-        lecturer = session.get(Lecturer, lecturer_id) if _storable(lecturer_id) else None
-        if lecturer is None:
-            raise NotFound("lecturer %s not found" % lecturer_id)
-        return lecturer
+        return row_or_404(session, Lecturer, lecturer_id, "lecturer")
 
     @staticmethod
     def _parent(session, parent_id):
@@ -574,7 +566,7 @@ class Service(OpsEndpoints):
 
     @staticmethod
     def _union_or_invalid(session, union_id):
-        union = session.get(Union, union_id) if _storable(union_id) else None
+        union = row_or_none(session, Union, union_id)
         if union is None:
             raise Invalid("unknown union", {"union_id": ["no such union"]})
         return union
@@ -582,11 +574,6 @@ class Service(OpsEndpoints):
     def _page(self, query, order, schema, limit=DEFAULT_LIMIT, offset=0):
         with self.db.session() as session:
             return page(session, query, order, schema, limit, offset)
-
-
-def _storable(key):
-    """An id the database can hold (a bigger one is simply not found)."""
-    return isinstance(key, int) and 0 < key < 2**31
 
 
 def _scoped(query, county, union_id):

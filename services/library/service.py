@@ -12,6 +12,7 @@ from services.common.clock import LOCAL, iso, local_today, utcnow
 from services.common.consumer import handle_event
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.errors import Conflict, Invalid, NotFound, expected_rpc
+from services.common.lookup import row_or_404, row_or_none
 from services.common.metrics import INBOX_DUPLICATES
 from services.common.ops import OpsEndpoints
 from services.common.paging import page
@@ -166,7 +167,7 @@ class Service(OpsEndpoints):
     @rpc
     def get_book(self, book_id):
         with self.db.session() as session:
-            book = _get(session, Book, book_id)
+            book = row_or_none(session, Book, book_id)
             if book is None:
                 raise NotFound("book %s not found" % book_id)
             return self._book_view(session, book)
@@ -268,7 +269,7 @@ class Service(OpsEndpoints):
         with self.db.unit_of_work() as uow:
             session = uow.session
             copy = self._copy(session, copy_id)
-            target = _get(session, Venue, data["venue_id"])
+            target = row_or_none(session, Venue, data["venue_id"])
             if target is None:
                 raise Invalid("unknown venue", {"venue_id": ["no such venue"]})
             self._open(target)
@@ -302,7 +303,7 @@ class Service(OpsEndpoints):
         rules = self._loan_rules()
         with self.db.unit_of_work() as uow:
             session = uow.session
-            copy = (_get(session, Copy, data["copy_id"]) if data["copy_id"] is not None else
+            copy = (row_or_none(session, Copy, data["copy_id"]) if data["copy_id"] is not None else
                     session.scalars(select(Copy).where(Copy.barcode == data["barcode"])).first())
             if copy is None:
                 field = "copy_id" if data["copy_id"] is not None else "barcode"
@@ -352,7 +353,7 @@ class Service(OpsEndpoints):
             copy = session.get(Copy, loan.copy_id)
             at_venue = copy.venue_id
             if data["venue_id"] is not None and data["venue_id"] != copy.venue_id:
-                target = _get(session, Venue, data["venue_id"])
+                target = row_or_none(session, Venue, data["venue_id"])
                 if target is None:
                     raise Invalid("unknown venue", {"venue_id": ["no such venue"]})
                 self._open(target)
@@ -491,7 +492,7 @@ class Service(OpsEndpoints):
     @rpc
     def get_evaluation(self, evaluation_id):
         with self.db.session() as session:
-            evaluation = _get(session, Evaluation, evaluation_id)
+            evaluation = row_or_none(session, Evaluation, evaluation_id)
             if evaluation is None:
                 raise NotFound("evaluation %s not found" % evaluation_id)
             return EvaluationOut().dump(evaluation)
@@ -578,7 +579,7 @@ class Service(OpsEndpoints):
                 return
             known = uow.session.scalar(select(VenueActivity.id).where(
                 VenueActivity.activity_id == facts["activity_id"]))
-            if known is None and _get(uow.session, Venue, facts["venue_id"]) is not None:
+            if known is None and row_or_none(uow.session, Venue, facts["venue_id"]) is not None:
                 uow.session.add(VenueActivity(
                     venue_id=facts["venue_id"], activity_id=facts["activity_id"],
                     category=facts["category"], held_on=facts["held_on"],
@@ -630,24 +631,15 @@ class Service(OpsEndpoints):
 
     @staticmethod
     def _venue(session, venue_id):
-        venue = _get(session, Venue, venue_id)
-        if venue is None:
-            raise NotFound("venue %s not found" % venue_id)
-        return venue
+        return row_or_404(session, Venue, venue_id, "venue")
 
     @staticmethod
     def _copy(session, copy_id):
-        copy = _get(session, Copy, copy_id)
-        if copy is None:
-            raise NotFound("copy %s not found" % copy_id)
-        return copy
+        return row_or_404(session, Copy, copy_id, "copy")
 
     @staticmethod
     def _loan(session, loan_id):
-        loan = _get(session, Loan, loan_id)
-        if loan is None:
-            raise NotFound("loan %s not found" % loan_id)
-        return loan
+        return row_or_404(session, Loan, loan_id, "loan")
 
     def _book_view(self, session, book):
         answer = BookOut().dump(book)
@@ -725,13 +717,6 @@ class Service(OpsEndpoints):
         return [{"venue_id": r.venue_id, "venue_name": r.name, "county": r.county,
                  "month": r.borrowed_on.strftime("%Y-%m"), "borrower_id": r.borrower_id}
                 for r in session.execute(query).all()]
-
-
-def _get(session, model, ident):
-    """A row by id; None for an id no row can have (so a huge id is a 404, not a 500)."""
-    if not isinstance(ident, int) or not 0 < ident < 2**31:
-        return None
-    return session.get(model, ident)
 
 
 def _utc_start(local_date):
