@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import CpuMeter, broker_pid  # noqa: E402
 from bench.common import as_fast_as_possible, at_fixed_rate, median, percentile  # noqa: E402
 from tests.support.system import System, free_port_block  # noqa: E402
 from tests.support.waiting import wait_for  # noqa: E402
@@ -116,11 +117,18 @@ def figures(approved, notified):
             "p99_ms": round(percentile(latencies, 0.99), 1)}
 
 
+def system_pids(system):
+    pids = {name: process.pid for name, process in system.processes.items()}
+    return dict(pids, broker=broker_pid(), load_generator=os.getpid())
+
+
 def run_pipeline(world, args):
     burst = report_many(world, args.count, args.concurrency)
     wait_quiet(world.system)
+    meter = CpuMeter(system_pids(world.system))
     as_fast_as_possible(list(burst), approver(world), args.concurrency)
     fast = figures(*timings(world.system, burst, 300))
+    fast.update(meter.figures(len(burst)))
     steady_items = report_many(world, int(args.rate * args.seconds), args.concurrency)
     wait_quiet(world.system)
     at_fixed_rate(list(steady_items), approver(world), args.rate, args.concurrency)
@@ -147,8 +155,10 @@ def run_ceiling(args, broker):
         def send(value):
             own = sessions.setdefault(threading.get_ident(), requests.Session())
             assert own.post(url + str(value), timeout=10).status_code == 200
+        meter = CpuMeter({"ceiling": process.pid, "broker": broker_pid(),
+                          "load_generator": os.getpid()})
         elapsed = as_fast_as_possible(range(args.count), send, args.concurrency)
-        return args.count / elapsed
+        return args.count / elapsed, meter.figures(args.count)
     finally:
         for own in sessions.values():
             own.close()  # idle keep-alive connections would hold nameko's graceful stop
@@ -181,8 +191,9 @@ def main():
             world = build_world(system, budget="99999999.00")
             for run in range(args.runs):
                 fast, steady = run_pipeline(world, args)
-                ceiling = run_ceiling(args, system.broker)
+                ceiling, ceiling_cpu = run_ceiling(args, system.broker)
                 results.append({"fast": fast, "steady": steady, "ceiling_rps": round(ceiling, 1),
+                                "ceiling_cpu": ceiling_cpu,
                                 "ratio": round(fast["rate"] / ceiling, 3)})
                 print(json.dumps({"run": run + 1, **results[-1]}), flush=True)
         finally:

@@ -1,10 +1,11 @@
 """Activities entrypoints: validate -> domain -> one transaction -> answer."""
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from services.activities import domain, metrics
+from services.activities import domain, metrics, queries
 from services.activities.events import EVENT_OF_ACTION, activity_facts
 from services.activities.models import (
     MESSAGING, Activity, Feedback, HistoryEntry, Lecturer, SeasonTheme, Union, UnionChange)
@@ -213,19 +214,11 @@ class Service(OpsEndpoints):
                 target = domain.next_status(action, activity.status)
             except domain.TransitionRefused as exc:
                 raise Conflict(str(exc), {"status": activity.status}) from None
-            # The conditional update makes two racing reviewers produce one winner.
-            moved = uow.session.execute(
-                update(Activity).where(Activity.id == activity.id,
-                                       Activity.status == activity.status)
-                .values(status=target, updated_at=utcnow())
-                .execution_options(synchronize_session=False)).rowcount
-            if moved != 1:
-                raise Conflict("the activity changed meanwhile; reload it", {})
-            uow.session.refresh(activity)
+            self._move(uow.session, activity, target)
             union = uow.session.get(Union, activity.union_id)
             self._record(uow, activity, union, action, domain.TRANSITIONS[action][0][0],
                          actor, comment)
-            answer = ActivityOut().dump(activity)
+            answer = queries.ACTIVITY_OUT.dump(activity)
             uow.commit()
         return answer
 
@@ -476,10 +469,24 @@ class Service(OpsEndpoints):
         if errors:
             raise Invalid("activity report rejected", errors)
 
+    @staticmethod
+    def _move(session, activity, target):
+        """The status change, if no one changed the activity since it was read."""
+        now = utcnow()
+        moved = session.connection().execute(queries.MOVE, {
+            "activity_id": activity.id, "expected": activity.status, "target": target,
+            "now": now}).rowcount
+        if moved != 1:
+            raise Conflict("the activity changed meanwhile; reload it", {})
+        # what the row now holds, without reading it back
+        set_committed_value(activity, "status", target)
+        set_committed_value(activity, "updated_at", now)
+
     def _record(self, uow, activity, union, action, from_status, actor, comment):
-        uow.session.add(HistoryEntry(activity_id=activity.id, at=utcnow(), actor=actor,
-                                     action=action, from_status=from_status,
-                                     to_status=activity.status, comment=comment))
+        uow.session.flush()  # history rows follow the activity's own pending changes
+        uow.session.connection().execute(queries.INSERT_HISTORY, {
+            "activity_id": activity.id, "at": utcnow(), "actor": actor, "action": action,
+            "from_status": from_status, "to_status": activity.status, "comment": comment})
         uow.emit(EVENT_OF_ACTION[action], activity_facts(
             activity, union, actor, comment, self._facts(uow.session, activity)))
 
@@ -498,7 +505,7 @@ class Service(OpsEndpoints):
         return extra
 
     def _themes(self, session, year):
-        rows = session.scalars(select(SeasonTheme).where(SeasonTheme.year == year)).all()
+        rows = session.scalars(queries.THEMES_OF_YEAR, {"year": year}).all()
         return domain.themes_for({row.season: {"theme": row.theme, "categories": row.categories}
                                   for row in rows})
 

@@ -187,6 +187,27 @@ CATALOGUE = {spec.event_type: spec for spec in [
 ]}
 
 
+# Schema instances are stateless once built and cost far more to build (field copies)
+# than to use: one per schema and mode, made on first use, serves every event.
+_STRICT = {}
+_LENIENT = {}
+_ENVELOPE = Envelope()
+
+
+def _strict(spec):
+    schema = _STRICT.get(spec.schema)
+    if schema is None:
+        schema = _STRICT[spec.schema] = spec.schema(unknown=RAISE)
+    return schema
+
+
+def _lenient(spec):
+    schema = _LENIENT.get(spec.schema)
+    if schema is None:
+        schema = _LENIENT[spec.schema] = spec.schema(unknown=EXCLUDE)
+    return schema
+
+
 class UnknownEvent(ValueError):
     pass
 
@@ -203,8 +224,7 @@ def make_envelope(event_type, data, producer, correlation_id, causation_id=None)
     spec = spec_for(event_type)
     if spec.producer != producer:
         raise UnknownEvent("%s is produced by %s, not %s" % (event_type, spec.producer, producer))
-    strict = spec.schema(unknown=RAISE)
-    errors = strict.validate(data)
+    errors = _strict(spec).validate(data)
     if errors:
         raise ValidationError(errors)
     return {
@@ -221,11 +241,11 @@ def make_envelope(event_type, data, producer, correlation_id, causation_id=None)
 
 def read_envelope(body):
     """Validate an incoming envelope and its data; returns the envelope with data loaded."""
-    envelope = Envelope().load(body)
+    envelope = _ENVELOPE.load(body)
     spec = spec_for(envelope["event_type"])
     if envelope["schema_version"] != spec.version:
         raise ValidationError({"schema_version": ["unsupported %s" % envelope["schema_version"]]})
-    envelope["data"] = spec.schema(unknown=EXCLUDE).load(envelope["data"])
+    envelope["data"] = _lenient(spec).load(envelope["data"])
     envelope["event_id"] = str(envelope["event_id"])
     return envelope
 

@@ -10,7 +10,7 @@ import threading
 from datetime import timezone
 
 from kombu import Connection
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from services.common import metrics
 from services.common.clock import utcnow
@@ -34,6 +34,12 @@ class OutboxRelay:
         self._pass_lock = threading.Lock()
         self._stopping = False
         self._connection = None
+        # Built once: the relay runs these on every pass.
+        self._pending = (select(outbox.c.id, outbox.c.event_type, outbox.c.body)
+                         .where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(BATCH))
+        self._pending_locked = self._pending.with_for_update(skip_locked=True)
+        self._sent = (update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+                      .values(sent_at=bindparam("now")))
 
     # lifecycle -----------------------------------------------------------------
     def wake(self):
@@ -90,19 +96,14 @@ class OutboxRelay:
         return len(rows)
 
     def _pending_rows(self, conn_or_engine, lock):
-        query = (select(self.outbox.c.id, self.outbox.c.event_type, self.outbox.c.body)
-                 .where(self.outbox.c.sent_at.is_(None))
-                 .order_by(self.outbox.c.id).limit(BATCH))
         if lock:
-            query = query.with_for_update(skip_locked=True)
-            return conn_or_engine.execute(query).all()
+            return conn_or_engine.execute(self._pending_locked).all()
         with conn_or_engine.begin() as conn:
-            return conn.execute(query).all()
+            return conn.execute(self._pending).all()
 
     def _mark_sent(self, conn, rows):
         if rows:
-            conn.execute(update(self.outbox).where(self.outbox.c.id.in_([r.id for r in rows]))
-                         .values(sent_at=utcnow()))
+            conn.execute(self._sent, {"ids": [row.id for row in rows], "now": utcnow()})
 
     def _publish_rows(self, rows):
         """Publish in order, each confirmed; stops between rows when asked to stop."""

@@ -12,6 +12,26 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from services.common.clock import utcnow
 from services.common.events import make_envelope
 
+# Statements built once and reused: building one costs more than running it, and a
+# reused statement also keeps its compiled-cache key.
+_CLAIMS = {}
+_EMITS = {}
+
+
+def _claim_statement(inbox, dialect):
+    statement = _CLAIMS.get((inbox, dialect))
+    if statement is None:
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _CLAIMS[(inbox, dialect)] = insert_(inbox).on_conflict_do_nothing()
+    return statement
+
+
+def _emit_statement(outbox):
+    statement = _EMITS.get(outbox)
+    if statement is None:
+        statement = _EMITS[outbox] = insert(outbox)
+    return statement
+
 
 class UnitOfWork:
     def __init__(self, session_factory, tables, producer, correlation_id=None,
@@ -37,21 +57,18 @@ class UnitOfWork:
 
     def claim(self, consumer, event_id):
         """Mark an event processed; False when this consumer processed it already."""
-        dialect = self.session.get_bind().dialect.name
-        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert_(self._tables.inbox).values(
-            consumer=consumer, event_id=event_id, processed_at=utcnow()
-        ).on_conflict_do_nothing()
-        return self.session.execute(statement).rowcount == 1
+        connection = self.session.connection()
+        statement = _claim_statement(self._tables.inbox, connection.dialect.name)
+        return connection.execute(statement, {"consumer": consumer, "event_id": event_id,
+                                              "processed_at": utcnow()}).rowcount == 1
 
     def emit(self, event_type, data):
         envelope = make_envelope(event_type, data, self._producer,
                                  self._correlation_id, self._causation_id)
-        self.session.execute(insert(self._tables.outbox).values(
-            event_id=envelope["event_id"], event_type=event_type,
-            body=json.dumps(envelope, ensure_ascii=False, default=str),
-            created_at=utcnow(),
-        ))
+        self.session.connection().execute(_emit_statement(self._tables.outbox), {
+            "event_id": envelope["event_id"], "event_type": event_type,
+            "body": json.dumps(envelope, ensure_ascii=False, default=str),
+            "created_at": utcnow()})
         self.emitted.append(envelope)
         return envelope
 

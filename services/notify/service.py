@@ -15,7 +15,7 @@ from services.common.metrics import INBOX_DUPLICATES
 from services.common.ops import OpsEndpoints
 from services.common.paging import DEFAULT_LIMIT, MAX_LIMIT, page
 from services.common.schema import load
-from services.notify import domain, metrics
+from services.notify import domain, fanout, metrics
 from services.notify.delivery import DeliveryWorker, disable_subscription, pending_counts
 from services.notify.models import (
     MESSAGING, Delivery, DeliveryAttempt, Notification, Preference, ReadMark, Recipient,
@@ -84,49 +84,25 @@ class Service(OpsEndpoints):
         audience_list = domain.audiences(event_type, data)
         title, body = domain.render(event_type, data)
         now = utcnow()
-        counts = {"in_app": 0, "email": 0, "webhook": 0}
         with self.db.unit_of_work() as uow:
             if not uow.claim("notify.%s" % event_type, event["event_id"]):
                 INBOX_DUPLICATES.labels(self.name, event_type).inc()
                 return
-            session = uow.session
-            facts = json.dumps(data, ensure_ascii=False)
-            for kind, key in audience_list:
-                session.add(Notification(
-                    event_id=event["event_id"], event_type=event_type, audience_kind=kind,
-                    audience_key=key, title=title, body=body, data=facts,
-                    correlation_id=event["correlation_id"], created_at=now))
-                counts["in_app"] += 1
-            for recipient in self._email_recipients(session, event_type, audience_list):
-                subject, text = domain.render_email(event_type, data, recipient.language)
-                session.add(_delivery(event, "email", "user:%d" % recipient.user_id,
-                                      recipient.email, text, now, subject=subject,
-                                      language=recipient.language))
-                counts["email"] += 1
+            conn = uow.session.connection()
+            notifications = fanout.notification_rows(
+                event, audience_list, title, body, json.dumps(data, ensure_ascii=False), now)
+            recipients = fanout.email_recipients(conn, event_type, audience_list)
             webhook_body = json.dumps(_envelope(event, data), ensure_ascii=False)
-            for subscription in session.scalars(select(WebhookSubscription).where(
-                    WebhookSubscription.enabled.is_(True))).all():
-                if event_type in json.loads(subscription.event_types):
-                    session.add(_delivery(event, "webhook", "webhook:%d" % subscription.id,
-                                          subscription.url, webhook_body, now,
-                                          subscription_id=subscription.id))
-                    counts["webhook"] += 1
+            deliveries = (fanout.email_rows(event, data, recipients, now)
+                          + fanout.webhook_rows(conn, event, webhook_body, now))
+            if notifications:
+                conn.execute(fanout.INSERT_NOTIFICATIONS, notifications)
+            if deliveries:
+                conn.execute(fanout.INSERT_DELIVERIES, deliveries)
             uow.commit()
-        metrics.DELIVERED.labels("in_app", "delivered").inc(counts["in_app"])
-        if counts["email"] or counts["webhook"]:
+        metrics.DELIVERED.labels("in_app", "delivered").inc(len(notifications))
+        if deliveries:
             self.deliveries.wake()
-
-    def _email_recipients(self, session, event_type, audience_list):
-        if not audience_list:
-            return []
-        candidates = session.scalars(
-            select(Recipient).where(Recipient.email.is_not(None),
-                                    or_(*[_recipient_in(a) for a in audience_list]))
-            .order_by(Recipient.user_id)).all()
-        return [recipient for recipient in candidates
-                if domain.belongs_to(_identity_of(recipient), audience_list)
-                and domain.wants_email(_identity_of(recipient), event_type,
-                                       self._preferences(session, recipient.user_id))]
 
     @staticmethod
     def _preferences(session, user_id):
@@ -427,15 +403,6 @@ def _subscription(session, webhook_id):
     return subscription
 
 
-def _delivery(event, channel, recipient, target, payload, now, subject=None, language=None,
-              subscription_id=None):
-    return Delivery(event_id=event["event_id"], event_type=event["event_type"],
-                    channel=channel, recipient=recipient, subscription_id=subscription_id,
-                    target=target, language=language, subject=subject, payload=payload,
-                    status="pending", attempts=0, next_attempt_at=now,
-                    correlation_id=event["correlation_id"], created_at=now, updated_at=now)
-
-
 def _read_by(identity):
     return exists().where(ReadMark.notification_id == Notification.id,
                           ReadMark.user_id == identity["user_id"])
@@ -444,22 +411,6 @@ def _read_by(identity):
 def _addressed_to(identity):
     return or_(*[and_(Notification.audience_kind == kind, Notification.audience_key == key)
                  for kind, key in domain.audiences_of(identity)])
-
-
-def _recipient_in(audience):
-    kind, key = audience
-    if kind == "union_admins":
-        return and_(Recipient.role == "union_admin", Recipient.union_id == int(key))
-    if kind == "county_reviewers":
-        return and_(Recipient.role == "county_reviewer", Recipient.county == key)
-    if kind == "role":
-        return Recipient.role == key
-    return Recipient.user_id == int(key)
-
-
-def _identity_of(recipient):
-    return {"user_id": recipient.user_id, "role": recipient.role, "union_id": recipient.union_id,
-            "county": recipient.county, "email": recipient.email}
 
 
 def _notification_view(row, read, language):

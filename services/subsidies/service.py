@@ -9,8 +9,6 @@ import io
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from services.common.clock import LOCAL, iso as _iso, local_today, utcnow
@@ -22,7 +20,7 @@ from services.common.money import to_yuan
 from services.common.ops import OpsEndpoints
 from services.common.paging import page
 from services.common.schema import load
-from services.subsidies import domain, metrics
+from services.subsidies import domain, metrics, queries
 from services.subsidies.models import (CITY_WIDE, MESSAGING, Batch, Fund, FundAllocation,
                                        LedgerEntry, Policy, Subsidy, UnionYear)
 from services.subsidies.schemas import (AllocationsIn, BatchFilter, BatchIn, BatchOut,
@@ -206,8 +204,8 @@ class Service(OpsEndpoints):
             if not uow.claim("subsidies.activity_approved", event["event_id"]):
                 INBOX_DUPLICATES.labels(self.name, event["event_type"]).inc()
                 return
-            if uow.session.scalar(select(Subsidy.id).where(
-                    Subsidy.activity_id == facts["activity_id"])):
+            if uow.session.scalar(queries.DECISION_OF_ACTIVITY,
+                                  {"activity_id": facts["activity_id"]}):
                 uow.commit()  # decided under another event id: keep the first decision
                 return
             subsidy = self._decide_activity(uow, event, facts)
@@ -629,10 +627,8 @@ class Service(OpsEndpoints):
         return batch
 
     def _policy(self, session, kind, version, lock=False):
-        query = select(Policy).where(Policy.kind == kind, Policy.version == version)
-        if lock:
-            query = query.with_for_update()
-        policy = session.scalars(query).first()
+        policy = session.scalars(queries.POLICY_LOCKED if lock else queries.POLICY,
+                                 {"kind": kind, "version": version}).first()
         if policy is None:
             raise NotFound("no %s policy version %s" % (kind, version))
         return policy
@@ -644,8 +640,7 @@ class Service(OpsEndpoints):
         return view
 
     def _policy_in_force(self, session, kind, on_date):
-        versions = session.execute(select(Policy.version, Policy.effective_from)
-                                   .where(Policy.kind == kind)).all()
+        versions = session.execute(queries.POLICY_VERSIONS, {"kind": kind}).all()
         version = domain.policy_in_force([(v, d) for v, d in versions], on_date)
         if version is None:
             raise Conflict("no published %s policy" % kind)
@@ -679,11 +674,8 @@ class Service(OpsEndpoints):
 
     @staticmethod
     def _open_fund(session, year, policy, scope, lock=False):
-        query = select(Fund).where(Fund.year == year, Fund.policy == policy,
-                                   Fund.scope == scope, Fund.status == "open")
-        if lock:
-            query = query.with_for_update()
-        return session.scalars(query).first()
+        return session.scalars(queries.OPEN_FUND_LOCKED if lock else queries.OPEN_FUND,
+                               {"year": year, "policy": policy, "scope": scope}).first()
 
     def _lock_union_year(self, session, subsidy, union_id=None, year=None):
         """The union's row of the year, locked (after the fund's); None for venues."""
@@ -691,25 +683,22 @@ class Service(OpsEndpoints):
             if subsidy.subject != "activity" or subsidy.union_id is None:
                 return None
             union_id, year = subsidy.union_id, subsidy.year
-        dialect = session.get_bind().dialect.name
-        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert_(UnionYear).values(union_id=union_id, year=year, granted_fen=0)
-                        .on_conflict_do_nothing())
-        return session.scalars(select(UnionYear).where(
-            UnionYear.union_id == union_id, UnionYear.year == year).with_for_update()
-            .execution_options(populate_existing=True)).one()
+        conn = session.connection()
+        conn.execute(queries.union_year_row(conn.dialect.name),
+                     {"union_id": union_id, "year": year, "granted_fen": 0})
+        return session.scalars(queries.UNION_YEAR_LOCKED,
+                               {"union_id": union_id, "year": year}).one()
 
     @staticmethod
     def _allocation(session, fund_id, county):
-        return session.scalars(select(FundAllocation).where(
-            FundAllocation.fund_id == fund_id, FundAllocation.county == county)).first()
+        return session.scalars(queries.ALLOCATION,
+                               {"fund_id": fund_id, "county": county}).first()
 
     @staticmethod
     def _room(session, fund, county):
         if fund is None:
             return None
-        rows = session.scalars(select(FundAllocation).where(
-            FundAllocation.fund_id == fund.id)).all()
+        rows = session.scalars(queries.ALLOCATIONS, {"fund_id": fund.id}).all()
         return domain.allocation_room(fund.budget_fen, fund.granted_fen,
                                       {a.county: (a.budget_fen, a.granted_fen) for a in rows},
                                       county)
