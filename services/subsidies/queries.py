@@ -1,14 +1,19 @@
 """Statements every decision runs, built once: building one (and its cache key) costs
 more than running it, and a decision runs a dozen of them."""
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from services.subsidies.models import Fund, FundAllocation, Policy, Subsidy, UnionYear
+from services.subsidies.models import (Fund, FundAllocation, LedgerEntry, Policy, Subsidy,
+                                       UnionYear)
 
 DECISION_OF_ACTIVITY = select(Subsidy.id).where(Subsidy.activity_id == bindparam("activity_id"))
 POLICY_VERSIONS = (select(Policy.version, Policy.effective_from)
                    .where(Policy.kind == bindparam("kind")))
+# Every version of a kind with its rules, for a decision: one query, no ORM objects.
+RULES = (select(Policy.version, Policy.effective_from, Policy.document)
+         .where(Policy.kind == bindparam("kind")))
+INSERT_LEDGER = insert(LedgerEntry.__table__)
 POLICY = select(Policy).where(Policy.kind == bindparam("kind"),
                               Policy.version == bindparam("version"))
 POLICY_LOCKED = POLICY.with_for_update()

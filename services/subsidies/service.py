@@ -228,7 +228,7 @@ class Service(OpsEndpoints):
     def _decide_activity(self, uow, event, facts):
         session = uow.session
         approved_on = _local_date(event["occurred_at"])
-        policy = self._policy_in_force(session, "activity", approved_on)
+        policy = self._rules_in_force(session, "activity", approved_on)
         year = facts["held_on"].year
         fund = self._fund_for(session, year, facts["county"], "activity")  # locked first
         union_year = self._lock_union_year(session, None, facts["union_id"], year)
@@ -267,7 +267,7 @@ class Service(OpsEndpoints):
             raise ValueError("venue_evaluated %s: no year in period %r" % (
                 event["event_id"], period))
         approved_on = _local_date(event["occurred_at"])
-        policy = self._policy_in_force(session, "venue", approved_on)
+        policy = self._rules_in_force(session, "venue", approved_on)
         purpose = self._venue_purpose(session, facts["venue_id"])
         inputs = {key: (value.isoformat() if isinstance(value, date) else value)
                   for key, value in facts.items()}
@@ -297,9 +297,10 @@ class Service(OpsEndpoints):
         allocation = self._allocation(uow.session, fund.id, subsidy.county)
         if allocation is not None:
             allocation.granted_fen += subsidy.amount_fen
-        uow.session.add(LedgerEntry(fund_id=fund.id, subsidy_id=subsidy.id, kind="reserve",
-                                    amount_fen=subsidy.amount_fen, county=subsidy.county,
-                                    at=utcnow()))
+        uow.session.connection().execute(queries.INSERT_LEDGER, {
+            "fund_id": fund.id, "subsidy_id": subsidy.id, "kind": "reserve",
+            "amount_fen": subsidy.amount_fen, "note": None, "batch_id": None,
+            "county": subsidy.county, "at": utcnow()})
         for percent in domain.thresholds_crossed(fund.budget_fen, before, fund.granted_fen,
                                                  fund.announced_percent):
             fund.announced_percent = percent
@@ -645,6 +646,16 @@ class Service(OpsEndpoints):
         if version is None:
             raise Conflict("no published %s policy" % kind)
         return self._policy(session, kind, version)
+
+    @staticmethod
+    def _rules_in_force(session, kind, on_date):
+        """(version, document) of the policy that applies to a decision on on_date."""
+        rows = session.execute(queries.RULES, {"kind": kind}).all()
+        version = domain.policy_in_force([(row.version, row.effective_from) for row in rows],
+                                         on_date)
+        if version is None:
+            raise Conflict("no published %s policy" % kind)
+        return next(row for row in rows if row.version == version)
 
     @staticmethod
     def _check_effective(kind, effective_from):
