@@ -3,6 +3,10 @@
 A row is marked sent only after the broker confirmed it. A unit of work that commits
 wakes the relay at once; a sweep every few seconds catches what a crash left behind.
 Publishing a row twice is allowed (consumers' inboxes absorb it); losing one is not.
+
+On SQLite the rows one pass published are marked in the next pass's transaction, before
+it reads what is pending (so nothing is read twice): one transaction per pass instead of
+two. A crash in between publishes those rows again after the restart, which is allowed.
 """
 import json
 import logging
@@ -34,6 +38,7 @@ class OutboxRelay:
         self._pass_lock = threading.Lock()
         self._stopping = False
         self._connection = None
+        self._unmarked = []  # published and confirmed, to be marked by the next pass
         # Built once: the relay runs these on every pass.
         self._pending = (select(outbox.c.id, outbox.c.event_type, outbox.c.body)
                          .where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(BATCH))
@@ -62,6 +67,7 @@ class OutboxRelay:
                 metrics.OUTBOX_PUBLISH_FAILURES.labels(self.producer).inc()
                 log.warning("outbox relay pass failed; will retry", exc_info=True)
                 self._drop_connection()
+        self._mark_unmarked()
         self._drop_connection()
 
     # work ----------------------------------------------------------------------
@@ -81,33 +87,40 @@ class OutboxRelay:
             return self._publish_batch_claimed()
         # SQLite: no transaction may stay open across network I/O (it would hold the
         # file's write lock while this green thread waits on the broker).
-        rows = self._pending_rows(self.engine, lock=False)
-        published = self._publish_rows(rows)
         with self.engine.begin() as conn:
-            self._mark_sent(conn, published)
+            self._mark_sent(conn, self._unmarked)
+            rows = conn.execute(self._pending).all()
+        self._unmarked = []
+        self._publish_rows(rows, self._unmarked)
         return len(rows)
 
     def _publish_batch_claimed(self):
         # Replicas skip rows another relay holds, so they never fight over a row.
         with self.engine.begin() as conn:
-            rows = self._pending_rows(conn, lock=True)
-            published = self._publish_rows(rows)
+            rows = conn.execute(self._pending_locked).all()
+            published = self._publish_rows(rows, [])
             self._mark_sent(conn, published)
         return len(rows)
 
-    def _pending_rows(self, conn_or_engine, lock):
-        if lock:
-            return conn_or_engine.execute(self._pending_locked).all()
-        with conn_or_engine.begin() as conn:
-            return conn.execute(self._pending).all()
+    def _mark_unmarked(self):
+        """At a graceful stop: mark what the last pass published (best effort)."""
+        if not self._unmarked:
+            return
+        try:
+            with self.engine.begin() as conn:
+                self._mark_sent(conn, self._unmarked)
+            self._unmarked = []
+        except Exception:  # they will be published again after the restart: allowed
+            log.warning("could not mark %d published outbox rows", len(self._unmarked),
+                        exc_info=True)
 
     def _mark_sent(self, conn, rows):
         if rows:
             conn.execute(self._sent, {"ids": [row.id for row in rows], "now": utcnow()})
 
-    def _publish_rows(self, rows):
-        """Publish in order, each confirmed; stops between rows when asked to stop."""
-        published = []
+    def _publish_rows(self, rows, published):
+        """Publish in order, each confirmed, appending each to `published` once the broker
+        confirmed it; stops between rows when asked to stop."""
         if not rows:
             return published
         producer = self._producer()
