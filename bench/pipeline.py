@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from datetime import timezone
 from pathlib import Path
@@ -73,25 +74,44 @@ def approver(world):
     return send
 
 
-def timings(system, activities, timeout):
-    """Approval and notification timestamps of each activity, once all are stored."""
+DECISION_NOTICES = ("SELECT {what} FROM notifications WHERE id > :after"
+                    " AND audience_kind = 'union_admins'"
+                    " AND event_type IN ('subsidy_granted', 'subsidy_declined')")
+
+
+def last_notification_id(system):
+    notify = create_engine(system.database_url("notify"))
+    with notify.connect() as conn:
+        after = conn.execute(text("SELECT coalesce(max(id), 0) FROM notifications")).scalar()
+    notify.dispose()
+    return after
+
+
+def timings(system, activities, after, timeout):
+    """Approval and notification timestamps of each activity, once all are stored.
+
+    Waits on a count of the decision notices newer than `after` (cheap, so the waiting
+    takes little CPU from the system it measures), then reads them once."""
     titles = {title: activity_id for activity_id, title in activities.items()}
     notify = create_engine(system.database_url("notify"))
     acts = create_engine(system.database_url("activities"))
 
-    def stored():
+    def counted():
         with notify.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT body, created_at FROM notifications WHERE audience_kind = 'union_admins'"
-                " AND event_type IN ('subsidy_granted', 'subsidy_declined')")).all()
-        found = {}
-        for body, created in rows:
-            start = body.find("《")
-            title = body[start + 1:body.find("》", start)]
-            if title in titles:
-                found[titles[title]] = _utc(created)
-        return found if len(found) == len(activities) else None
-    notified = wait_for(stored, timeout, "every notification", interval=0.2)
+            return conn.execute(text(DECISION_NOTICES.format(what="count(*)")),
+                                {"after": after}).scalar() >= len(activities)
+    wait_for(counted, timeout, "every notification", interval=0.2)
+    with notify.connect() as conn:
+        rows = conn.execute(text(DECISION_NOTICES.format(what="body, created_at")),
+                            {"after": after}).all()
+    notified = {}
+    for body, created in rows:
+        start = body.find("《")
+        title = body[start + 1:body.find("》", start)]
+        if title in titles:
+            notified[titles[title]] = _utc(created)
+    assert len(notified) == len(activities), "%d of %d notified" % (len(notified),
+                                                                     len(activities))
     with acts.connect() as conn:
         rows = conn.execute(text("SELECT activity_id, at FROM activity_history WHERE action = "
                                  "'approve'")).all()
@@ -125,26 +145,24 @@ def system_pids(system):
 def run_pipeline(world, args):
     burst = report_many(world, args.count, args.concurrency)
     wait_quiet(world.system)
+    after = last_notification_id(world.system)
     meter = CpuMeter(system_pids(world.system))
     as_fast_as_possible(list(burst), approver(world), args.concurrency)
-    fast = figures(*timings(world.system, burst, 300))
+    fast = figures(*timings(world.system, burst, after, 300))
     fast.update(meter.figures(len(burst)))
     steady_items = report_many(world, int(args.rate * args.seconds), args.concurrency)
     wait_quiet(world.system)
+    after = last_notification_id(world.system)
     at_fixed_rate(list(steady_items), approver(world), args.rate, args.concurrency)
-    steady = figures(*timings(world.system, steady_items, 300))
+    steady = figures(*timings(world.system, steady_items, after, 300))
     return fast, steady
 
 
 def run_ceiling(args, broker):
     port = free_port_block(1)
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as config:
-        config.write("AMQP_URI: %s\nWEB_SERVER_ADDRESS: 127.0.0.1:%d\nmax_workers: 10\n"
-                     % (broker.uri, port))
-    process = subprocess.Popen([str(Path(sys.executable).parent / "nameko"), "run", "--config",
-                                config.name, "bench.ceiling_services:Back",
-                                "bench.ceiling_services:Front"], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, config = _nameko("AMQP_URI: %s\nWEB_SERVER_ADDRESS: 127.0.0.1:%d\nmax_workers: 10\n"
+                              % (broker.uri, port),
+                              ["bench.ceiling_services:Back", "bench.ceiling_services:Front"])
     session = requests.Session()
     url = "http://127.0.0.1:%d/ping/" % port
     sessions = {}
@@ -162,13 +180,67 @@ def run_ceiling(args, broker):
     finally:
         for own in sessions.values():
             own.close()  # idle keep-alive connections would hold nameko's graceful stop
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        os.unlink(config.name)
+        _stop(process, config)
+
+
+def _nameko(config_text, services):
+    """A `nameko run` process of the given bench services; (process, config path)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as config:
+        config.write(config_text)
+    process = subprocess.Popen([str(Path(sys.executable).parent / "nameko"), "run", "--config",
+                                config.name] + services, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, config.name
+
+
+def _stop(process, config):
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    os.unlink(config)
+
+
+def run_skeleton(args, broker):
+    """The same message flow with no work (bench/skeleton_services.py), one process per
+    service: approvals per second from the first request to the last subsidy_granted
+    handled, as recorded by the notify skeleton."""
+    front_port, notify_port = free_port_block(2), free_port_block(1)
+    base = "AMQP_URI: %s\nmax_workers: 10\n" % broker.uri
+    started = [_nameko(base + "WEB_SERVER_ADDRESS: 127.0.0.1:%d\n" % port,
+                       ["bench.skeleton_services:%s" % name])
+               for name, port in (("Notify", notify_port), ("Subsidies", 0), ("Library", 0),
+                                  ("Activities", 0), ("Front", front_port))]
+    url = "http://127.0.0.1:%d/approve/" % front_port
+    done_url = "http://127.0.0.1:%d/done" % notify_port
+    sessions = {}
+    try:
+        probe = requests.Session()
+
+        def warmed():  # consumers declare their queues as they start: an early event is lost
+            probe.post(url + "0", timeout=2)
+            return probe.get(done_url, timeout=2).json()["count"] > 0
+        wait_for(warmed, 60, "the skeleton", interval=0.2)
+        before = probe.get(done_url, timeout=2).json()["count"]
+
+        def send(value):
+            own = sessions.setdefault(threading.get_ident(), requests.Session())
+            assert own.post(url + str(value), timeout=10).status_code == 200
+        meter = CpuMeter(dict({name: process.pid for name, (process, _) in zip(
+            ("notify", "subsidies", "library", "activities", "front"), started)},
+            broker=broker_pid(), load_generator=os.getpid()))
+        first = time.time()
+        as_fast_as_possible(range(1, args.count + 1), send, args.concurrency)
+        done = wait_for(lambda: (lambda d: d if d["count"] >= before + args.count else None)(
+            probe.get(done_url, timeout=2).json()), 120, "the skeleton to finish", interval=0.2)
+        return args.count / (done["last_at"] - first), meter.figures(args.count)
+    finally:
+        for own in sessions.values():
+            own.close()
+        for process, config in started:
+            _stop(process, config)
 
 
 def main():
@@ -192,8 +264,11 @@ def main():
             for run in range(args.runs):
                 fast, steady = run_pipeline(world, args)
                 ceiling, ceiling_cpu = run_ceiling(args, system.broker)
+                skeleton, skeleton_cpu = run_skeleton(args, system.broker)
                 results.append({"fast": fast, "steady": steady, "ceiling_rps": round(ceiling, 1),
-                                "ceiling_cpu": ceiling_cpu,
+                                "ceiling_cpu": ceiling_cpu, "skeleton_rps": round(skeleton, 1),
+                                "skeleton_cpu": skeleton_cpu,
+                                "skeleton_ratio": round(skeleton / ceiling, 3),
                                 "ratio": round(fast["rate"] / ceiling, 3)})
                 print(json.dumps({"run": run + 1, **results[-1]}), flush=True)
         finally:
@@ -204,6 +279,8 @@ def main():
         "pipeline_rate_median": median([r["fast"]["rate"] for r in results]),
         "ceiling_rps_median": median([r["ceiling_rps"] for r in results]),
         "ratio_median": median([r["ratio"] for r in results]),
+        "skeleton_rps_median": median([r["skeleton_rps"] for r in results]),
+        "skeleton_ratio_median": median([r["skeleton_ratio"] for r in results]),
         "fast_p99_ms_median": median([r["fast"]["p99_ms"] for r in results]),
         "steady_rate": args.rate,
         "steady_p50_ms_median": median([r["steady"]["p50_ms"] for r in results]),
