@@ -1,6 +1,6 @@
 """Benchmark of the approval pipeline against its own ceiling on this machine.
 
-    .venv/bin/python bench/pipeline.py [--count 400] [--rate 50] [--seconds 20] [--runs 3]
+    .venv/bin/python bench/pipeline.py [--count 800] [--rate 50] [--seconds 20] [--runs 3]
                                        [--concurrency 8] [--backend sqlite|postgres]
 
 Starts a whole system (real processes, a private vhost), loads unions and a fund, then
@@ -9,7 +9,10 @@ per run: (a) approves --count reported activities as fast as they go, (b) approv
 decision and notification are stored; latency runs from the approval (its history entry,
 written in the approve transaction) to the subsidy notification's row in notify, both
 timestamps recorded by the system, not by polling. Then the ceiling: a bare nameko @http
-entrypoint making one RPC, under the same load generator. Prints medians and the ratio.
+entrypoint making one RPC, under the same load generator; and the skeleton: the same
+message flow as the pipeline with no work in it (bench/skeleton_services.py), the floor
+under the real services. Prints medians, the ratios, and the CPU milliseconds each
+process spent per approval (bench/cpu.py).
 """
 import argparse
 import json
@@ -131,7 +134,8 @@ def _utc(value):
 def figures(approved, notified):
     latencies = [(notified[a] - approved[a]).total_seconds() * 1000 for a in approved]
     span = (max(notified.values()) - min(approved.values())).total_seconds()
-    return {"count": len(latencies), "rate": round(len(latencies) / span, 1),
+    return {"count": len(latencies), "seconds": round(span, 2),
+            "rate": round(len(latencies) / span, 1),
             "p50_ms": round(percentile(latencies, 0.50), 1),
             "p95_ms": round(percentile(latencies, 0.95), 1),
             "p99_ms": round(percentile(latencies, 0.99), 1)}
@@ -245,7 +249,7 @@ def run_skeleton(args, broker):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--count", type=int, default=800)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--runs", type=int, default=3)
@@ -281,6 +285,7 @@ def main():
         "ratio_median": median([r["ratio"] for r in results]),
         "skeleton_rps_median": median([r["skeleton_rps"] for r in results]),
         "skeleton_ratio_median": median([r["skeleton_ratio"] for r in results]),
+        "fast_seconds_median": median([r["fast"]["seconds"] for r in results]),
         "fast_p99_ms_median": median([r["fast"]["p99_ms"] for r in results]),
         "steady_rate": args.rate,
         "steady_p50_ms_median": median([r["steady"]["p50_ms"] for r in results]),
