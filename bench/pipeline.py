@@ -257,10 +257,13 @@ def main():
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--replicas", nargs="*", default=[],
                         help="services to run a second process of (competing consumers)")
+    parser.add_argument("--env", nargs="*", default=[], metavar="CM_KEY=VALUE",
+                        help="settings for the system's processes, e.g. CM_MAX_WORKERS=4")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as scratch:
-        system = System(Path(scratch), args.backend, QUIET).start()
+        settings = dict(QUIET, **dict(pair.split("=", 1) for pair in args.env))
+        system = System(Path(scratch), args.backend, settings).start()
         for name in args.replicas:
             system.start_replica(name)
         try:
@@ -278,7 +281,7 @@ def main():
         finally:
             system.stop()
     summary = {
-        "backend": args.backend, "replicas": args.replicas, "runs": args.runs, "count": args.count,
+        "backend": args.backend, "replicas": args.replicas, "env": args.env, "runs": args.runs, "count": args.count,
         "concurrency": args.concurrency,
         "pipeline_rate_median": median([r["fast"]["rate"] for r in results]),
         "ceiling_rps_median": median([r["ceiling_rps"] for r in results]),
