@@ -1,7 +1,8 @@
 """CPU seconds spent by each process during a phase, read from /proc (Linux only).
 
 Used by the pipeline benchmark to show where an approval's cost goes: the figures are
-CPU milliseconds per approval per process, and the machine's idle share over the phase.
+CPU milliseconds per approval per process ("all" sums them; "rest_of_machine" is what
+every other process spent meanwhile), and the machine's busy share over the phase.
 """
 import os
 import subprocess
@@ -45,4 +46,7 @@ class CpuMeter:
         busy, total = (now - then for now, then in zip(machine_ticks(), self.machine))
         per_item = {name: round(seconds * 1000.0 / count, 2) for name, seconds in spent.items()}
         per_item["all"] = round(sum(spent.values()) * 1000.0 / count, 2)
+        # everything else that ran meanwhile: the PostgreSQL server, when it is in use
+        rest = busy / float(TICK) - sum(spent.values())
+        per_item["rest_of_machine"] = round(rest * 1000.0 / count, 2)
         return {"cpu_ms_per_item": per_item, "machine_busy": round(busy / float(total), 3)}
