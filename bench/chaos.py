@@ -11,6 +11,7 @@ RabbitMQ (rabbitmqctl stop_app/start_app): don't run it beside other work on the
 import argparse
 import json
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.stream import Stream, reconcile  # noqa: E402
 from tests.support.system import SERVICES, System  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
 from tests.support.world import build_world  # noqa: E402
 
 ENV = {"CM_RETRY_DELAYS": "0.5,1,2,4,8", "CM_RATE_LIMIT_PER_USER": "0",
@@ -51,11 +53,21 @@ def chaos_monkey(system, stream, rng, log, stop, spare_broker):
             restart_broker()
             log.append((count, "restart", "rabbitmq"))
             continue
-        system.kill(name, how)
-        log.append((count, how.name, name))
-        stop.wait(rng.uniform(0.5, 3))
-        system.start(name)
-        log.append((count, "restart", name))
+        with system.lock:
+            system.kill(name, how)
+            log.append((count, how.name, name))
+            stop.wait(rng.uniform(0.5, 3))
+            system.start(name)
+            log.append((count, "restart", name))
+
+
+def supervisor(system, stream, log, done):
+    """What supervisord does in a deployment: a service that exits on its own (nameko
+    stops a service whose ack meets a connection the broker has just dropped) is
+    started again. Runs until the reconciliation ends."""
+    while not done.wait(0.5):
+        for name in system.revive():
+            log.append((len(stream.activities), "exited on its own; restarted", name))
 
 
 def diagnose(system, stream):
@@ -80,6 +92,27 @@ def diagnose(system, stream):
     print(subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", system.broker.vhost, "name",
                           "messages_ready", "messages_unacknowledged", "consumers"],
                          capture_output=True, text=True).stdout)
+    for name, process in system.processes.items():
+        state = "running" if process.poll() is None else "exited %s" % process.returncode
+        print("== %s (%s), last lines of its log:" % (name, state))
+        lines = [line for line in system.log_of(name).splitlines()
+                 if line.strip() and set(line.strip()) != {"^"}]
+        print("\n".join(lines[-15 if process.poll() is None else -60:]))
+
+
+def dump_stacks(system, directory):
+    """Every green thread's stack of each running service, into its log (SIGUSR1, see
+    services/common/stacks.py), and the logs copied again."""
+    for name, process in system.processes.items():
+        if process.poll() is None:
+            process.send_signal(signal.SIGUSR1)
+    wait_for(lambda: all("green thread" in system.log_of(name)
+                         for name, process in system.processes.items()
+                         if process.poll() is None),
+             10, "the stacks in the logs")
+    shutil.copytree(Path(system.tmp_path) / "logs", directory, dirs_exist_ok=True)
+    sockets = subprocess.run(["ss", "-tanp"], capture_output=True, text=True).stdout
+    (Path(directory) / "sockets.txt").write_text(sockets)
 
 
 def main():
@@ -91,6 +124,7 @@ def main():
     args = parser.parse_args()
     rng = random.Random(args.seed)
     log = []
+    done = threading.Event()  # ends the supervisor before the system stops
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch), args.backend, ENV).start()
         try:
@@ -99,7 +133,9 @@ def main():
             stop = threading.Event()
             monkey = threading.Thread(target=chaos_monkey,
                                       args=(system, stream, rng, log, stop, args.no_broker))
+            watcher = threading.Thread(target=supervisor, args=(system, stream, log, done))
             started = time.monotonic()
+            watcher.start()
             monkey.start()
             try:
                 stream.push(args.approvals)
@@ -108,14 +144,20 @@ def main():
                 monkey.join()
             try:
                 result = reconcile(stream, timeout=120)
-            except AssertionError:
+            except AssertionError:  # DeadlineExceeded is one too
                 for entry in log:
                     print("after approval %d: %s %s" % entry)
                 diagnose(system, stream)
+                kept = shutil.copytree(Path(scratch) / "logs", Path(tempfile.mkdtemp(
+                    prefix="chaos-seed%d-logs-" % args.seed)), dirs_exist_ok=True)
+                dump_stacks(system, kept)
+                print("every process's whole log is kept in", kept)
                 raise
             result["seconds"] = round(time.monotonic() - started, 1)
         finally:
-            system.stop()
+            done.set()
+            with system.lock:  # a revival under way finishes first
+                system.stop()
     for entry in log:
         print("after approval %d: %s %s" % entry)
     print(json.dumps({"events": len(log), **result}, ensure_ascii=False))

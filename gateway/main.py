@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from gateway import auth
 from gateway.models import User
 from gateway.service import Service
-from services.common import logs
+from services.common import logs, stacks
 from services.common.clock import utcnow
 from services.common.config import load_settings, nameko_config
 from services.common.database import make_engine
@@ -40,6 +40,7 @@ def ensure_admin(url, username, password):
 def main():
     settings = load_settings()
     logs.configure("gateway")
+    stacks.install()
     url = migrate("gateway", settings)
     ensure_admin(url, settings["admin_username"], settings["admin_password"])
     config = nameko_config("gateway", settings)

@@ -7,7 +7,7 @@ import logging
 
 from nameko.cli.run import run
 
-from services.common import logs
+from services.common import logs, stacks
 from services.common.config import load_settings, nameko_config
 from services.common.migrate import migrate
 
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def main(service_name):
     settings = load_settings()
     logs.configure(service_name)
+    stacks.install()
     service_module = importlib.import_module("services.%s.service" % service_name)
     url = migrate(service_name, settings)
     config = nameko_config(service_name, settings)

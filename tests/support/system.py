@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -122,6 +123,7 @@ class System:
         self.env.update(extra_env or {})
         self.processes = {}
         self.replica_ports = {}
+        self.lock = threading.RLock()  # held while a process is down on purpose
         (self.tmp_path / "logs").mkdir(parents=True, exist_ok=True)
 
     # processes --------------------------------------------------------------------------
@@ -160,6 +162,16 @@ class System:
                     name, process.returncode, self.tmp_path / "logs" / ("%s.log" % name)))
             return requests.get(url, timeout=2).status_code == 200
         wait_for(ready, timeout, "%s to be ready" % name)
+
+    def revive(self):
+        """Start again each process that exited on its own, as supervisord (autorestart)
+        and Kubernetes do in a deployment; returns their names."""
+        with self.lock:
+            dead = [name for name, process in self.processes.items()
+                    if process.poll() is not None and name not in self.replica_ports]
+            for name in dead:
+                self.start(name)
+        return dead
 
     def kill(self, name, sig=signal.SIGKILL):
         process = self.processes[name]
