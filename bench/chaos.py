@@ -61,15 +61,6 @@ def chaos_monkey(system, stream, rng, log, stop, spare_broker):
             log.append((count, "restart", name))
 
 
-def supervisor(system, stream, log, done):
-    """What supervisord does in a deployment: a service that exits on its own (nameko
-    stops a service whose ack meets a connection the broker has just dropped) is
-    started again. Runs until the reconciliation ends."""
-    while not done.wait(0.5):
-        for name in system.revive():
-            log.append((len(stream.activities), "exited on its own; restarted", name))
-
-
 def diagnose(system, stream):
     """What is missing, and where it may be stuck: outboxes, dead letters, queues."""
     from sqlalchemy import create_engine, text
@@ -124,7 +115,6 @@ def main():
     args = parser.parse_args()
     rng = random.Random(args.seed)
     log = []
-    done = threading.Event()  # ends the supervisor before the system stops
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch), args.backend, ENV).start()
         try:
@@ -133,17 +123,19 @@ def main():
             stop = threading.Event()
             monkey = threading.Thread(target=chaos_monkey,
                                       args=(system, stream, rng, log, stop, args.no_broker))
-            watcher = threading.Thread(target=supervisor, args=(system, stream, log, done))
             started = time.monotonic()
-            watcher.start()
-            monkey.start()
+
+            def revived(name):  # what supervisord does in a deployment (see docs)
+                log.append((len(stream.activities), "exited on its own; restarted", name))
             try:
-                stream.push(args.approvals)
-            finally:
-                stop.set()
-                monkey.join()
-            try:
-                result = reconcile(stream, timeout=120)
+                with system.supervised(revived):
+                    monkey.start()
+                    try:
+                        stream.push(args.approvals)
+                    finally:
+                        stop.set()
+                        monkey.join()
+                    result = reconcile(stream, timeout=120)
             except AssertionError:  # DeadlineExceeded is one too
                 for entry in log:
                     print("after approval %d: %s %s" % entry)
@@ -155,9 +147,7 @@ def main():
                 raise
             result["seconds"] = round(time.monotonic() - started, 1)
         finally:
-            done.set()
-            with system.lock:  # a revival under way finishes first
-                system.stop()
+            system.stop()
     for entry in log:
         print("after approval %d: %s %s" % entry)
     print(json.dumps({"events": len(log), **result}, ensure_ascii=False))

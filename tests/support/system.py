@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -172,6 +173,25 @@ class System:
             for name in dead:
                 self.start(name)
         return dead
+
+    @contextmanager
+    def supervised(self, on_revive=None):
+        """While the block runs, revive() every half second, as a deployment's supervisor
+        would; on_revive(name) hears of each process started again."""
+        done = threading.Event()
+
+        def watch():
+            while not done.wait(0.5):
+                for name in self.revive():
+                    if on_revive:
+                        on_revive(name)
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            yield self
+        finally:
+            done.set()
+            watcher.join()
 
     def kill(self, name, sig=signal.SIGKILL):
         process = self.processes[name]
