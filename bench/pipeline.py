@@ -167,24 +167,33 @@ def run_ceiling(args, broker):
     process, config = _nameko("AMQP_URI: %s\nWEB_SERVER_ADDRESS: 127.0.0.1:%d\nmax_workers: 10\n"
                               % (broker.uri, port),
                               ["bench.ceiling_services:Back", "bench.ceiling_services:Front"])
-    session = requests.Session()
-    url = "http://127.0.0.1:%d/ping/" % port
-    sessions = {}
+    send = Sender("http://127.0.0.1:%d/ping/" % port)
     try:
-        wait_for(lambda: session.post(url + "0", timeout=2).status_code == 200, 60, "the ceiling")
-        session.close()
-
-        def send(value):
-            own = sessions.setdefault(threading.get_ident(), requests.Session())
-            assert own.post(url + str(value), timeout=10).status_code == 200
+        wait_for(lambda: requests.post(send.url + "0", timeout=2).status_code == 200, 60,
+                 "the ceiling")
         meter = CpuMeter({"ceiling": process.pid, "broker": broker_pid(),
                           "load_generator": os.getpid()})
         elapsed = as_fast_as_possible(range(args.count), send, args.concurrency)
         return args.count / elapsed, meter.figures(args.count)
     finally:
-        for own in sessions.values():
-            own.close()  # idle keep-alive connections would hold nameko's graceful stop
+        send.close()
         _stop(process, config)
+
+
+class Sender:
+    """POSTs <url><value> from the load generator's threads, one keep-alive session each."""
+
+    def __init__(self, url):
+        self.url = url
+        self.sessions = {}
+
+    def __call__(self, value):
+        own = self.sessions.setdefault(threading.get_ident(), requests.Session())
+        assert own.post(self.url + str(value), timeout=10).status_code == 200
+
+    def close(self):
+        for own in self.sessions.values():
+            own.close()  # idle keep-alive connections would hold nameko's graceful stop
 
 
 def _nameko(config_text, services):
@@ -213,37 +222,34 @@ def run_skeleton(args, broker):
     handled, as recorded by the notify skeleton."""
     front_port, notify_port = free_port_block(2), free_port_block(1)
     base = "AMQP_URI: %s\nmax_workers: 10\n" % broker.uri
-    started = [_nameko(base + "WEB_SERVER_ADDRESS: 127.0.0.1:%d\n" % port,
-                       ["bench.skeleton_services:%s" % name])
-               for name, port in (("Notify", notify_port), ("Subsidies", 0), ("Library", 0),
-                                  ("Activities", 0), ("Front", front_port))]
-    url = "http://127.0.0.1:%d/approve/" % front_port
+    ports = (("Notify", notify_port), ("Subsidies", 0), ("Library", 0), ("Activities", 0),
+             ("Front", front_port))  # consumers first
+    started = {name.lower(): _nameko(base + "WEB_SERVER_ADDRESS: 127.0.0.1:%d\n" % port,
+                                     ["bench.skeleton_services:%s" % name])
+               for name, port in ports}
+    send = Sender("http://127.0.0.1:%d/approve/" % front_port)
     done_url = "http://127.0.0.1:%d/done" % notify_port
-    sessions = {}
+    probe = requests.Session()
     try:
-        probe = requests.Session()
-
         def warmed():  # consumers declare their queues as they start: an early event is lost
-            probe.post(url + "0", timeout=2)
+            probe.post(send.url + "0", timeout=2)
             return probe.get(done_url, timeout=2).json()["count"] > 0
         wait_for(warmed, 60, "the skeleton", interval=0.2)
         before = probe.get(done_url, timeout=2).json()["count"]
+        meter = CpuMeter(dict({name: process.pid for name, (process, _) in started.items()},
+                              broker=broker_pid(), load_generator=os.getpid()))
 
-        def send(value):
-            own = sessions.setdefault(threading.get_ident(), requests.Session())
-            assert own.post(url + str(value), timeout=10).status_code == 200
-        meter = CpuMeter(dict({name: process.pid for name, (process, _) in zip(
-            ("notify", "subsidies", "library", "activities", "front"), started)},
-            broker=broker_pid(), load_generator=os.getpid()))
+        def finished():
+            done = probe.get(done_url, timeout=2).json()
+            return done if done["count"] >= before + args.count else None
         first = time.time()
         as_fast_as_possible(range(1, args.count + 1), send, args.concurrency)
-        done = wait_for(lambda: (lambda d: d if d["count"] >= before + args.count else None)(
-            probe.get(done_url, timeout=2).json()), 120, "the skeleton to finish", interval=0.2)
+        done = wait_for(finished, 120, "the skeleton to finish", interval=0.2)
         return args.count / (done["last_at"] - first), meter.figures(args.count)
     finally:
-        for own in sessions.values():
-            own.close()
-        for process, config in started:
+        send.close()
+        probe.close()
+        for process, config in started.values():
             _stop(process, config)
 
 
