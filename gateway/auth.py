@@ -1,39 +1,13 @@
-"""Passwords (salted scrypt) and bearer tokens (JWT, HS256 pinned)."""
-import base64
-import hashlib
-import hmac
+"""Bearer tokens: JWT, HS256 pinned (passwords are gateway.passwords')."""
 import os
 import secrets
 import time
 from pathlib import Path
 
 import jwt
-from eventlet import tpool
 
 ALGORITHMS = ["HS256"]  # pinned: never trust the token's own alg header
 ISSUER = "culture-matrix-gateway"
-SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
-
-
-def hash_password(password):
-    salt = os.urandom(16)
-    digest = _scrypt(password, salt)
-    return "scrypt$%s$%s" % (base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
-
-
-def verify_password(password, stored):
-    try:
-        _, salt, digest = stored.split("$")
-        expected = base64.b64decode(digest)
-        actual = _scrypt(password, base64.b64decode(salt))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(expected, actual)
-
-
-def _scrypt(password, salt):
-    # Deliberately slow (~50 ms of CPU): run it on a real thread so the hub keeps serving.
-    return tpool.execute(hashlib.scrypt, password.encode(), salt=salt, dklen=32, **SCRYPT)
 
 
 def issue_token(user, secret, ttl_seconds):

@@ -5,7 +5,7 @@ from nameko.cli.run import run
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import auth
+from gateway import auth, passwords
 from gateway.models import User
 from gateway.service import Service
 from services.common import logs, stacks
@@ -21,17 +21,19 @@ def ensure_admin(url, username, password):
     """The bootstrap city_admin exists, with the configured password."""
     engine = make_engine(url, pool_size=1)
     try:
+        with Session(engine) as session:  # read, then hash with no transaction open
+            user = session.scalars(select(User).where(User.username == username)).first()
+        if user is not None and user.role == "city_admin" and not user.disabled:
+            verdict = passwords.verify_password(password, user.password_hash)
+            if verdict.ok and not verdict.needs_rehash:
+                return
+        password_hash = passwords.hash_password(password)
         with Session(engine) as session:
             user = session.scalars(select(User).where(User.username == username)).first()
             if user is None:
-                user = User(username=username, role="city_admin", disabled=False,
-                            created_at=utcnow(), password_hash="")
+                user = User(username=username, created_at=utcnow())
                 session.add(user)
-            elif auth.verify_password(password, user.password_hash) and \
-                    user.role == "city_admin" and not user.disabled:
-                return
-            user.password_hash = auth.hash_password(password)
-            user.role, user.disabled = "city_admin", False
+            user.password_hash, user.role, user.disabled = password_hash, "city_admin", False
             session.commit()
     finally:
         engine.dispose()
@@ -41,6 +43,7 @@ def main():
     settings = load_settings()
     logs.configure("gateway")
     stacks.install()
+    passwords.use_hashing_threads()
     url = migrate("gateway", settings)
     ensure_admin(url, settings["admin_username"], settings["admin_password"])
     config = nameko_config("gateway", settings)

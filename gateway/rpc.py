@@ -4,11 +4,13 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, UnknownService
 
 from gateway.errors import ApiError, unavailable
+from services.common.database import forbid_open_transaction
 
 
 def call(proxy, method, *args, timeout=5.0, **kwargs):
     """Publish the request and wait for the answer, both within `timeout` seconds."""
     service = getattr(proxy, "service_name", "a service")
+    forbid_open_transaction("an RPC to %s" % service)
     try:
         with eventlet.Timeout(timeout):
             return getattr(proxy, method).call_async(*args, **kwargs).result()

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import jwt
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -87,6 +88,36 @@ def test_disabled_users_and_changed_credentials_stop_old_tokens(world):
                         headers={"Authorization": "Bearer " + fresh},
                         json={"current_password": "wrong", "new_password": "whatever-long"})
     assert own.status_code == 422 and "current_password" in own.json()["error"]["details"]
+
+
+def test_passwords_are_argon2id_and_old_scrypt_hashes_upgrade_at_sign_in(world):
+    system = world.system
+    engine = create_engine(system.database_url("gateway"))
+    try:
+        with engine.begin() as conn:
+            stored = conn.execute(text("SELECT password_hash FROM users WHERE username = 'worker'"))
+            assert stored.scalar().startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+            salt = b"0123456789abcdef"
+            legacy = "scrypt$%s$%s" % (base64.b64encode(salt).decode(), base64.b64encode(
+                hashlib.scrypt(b"old-scrypt-password", salt=salt, n=2 ** 14, r=8, p=1,
+                               dklen=32)).decode())
+            conn.execute(text("UPDATE users SET password_hash = :h WHERE username = 'ops'"),
+                         {"h": legacy})
+        token = token_of(system, "ops", "old-scrypt-password")
+        with engine.connect() as conn:
+            upgraded = conn.execute(text(
+                "SELECT password_hash FROM users WHERE username = 'ops'")).scalar()
+        assert upgraded.startswith("$argon2id$")
+        assert status(system, token) == 200  # an upgrade is no credential change
+        assert token_of(system, "ops", "old-scrypt-password")
+        wrong = requests.post(system.gateway + "/api/v1/auth/token", timeout=10,
+                              json={"username": "ops", "password": "not-it"})
+        assert wrong.status_code == 401
+    finally:
+        with engine.begin() as conn:  # the world's password again, for the other tests
+            conn.execute(text("UPDATE users SET password_hash = (SELECT password_hash FROM "
+                              "users WHERE username = 'worker') WHERE username = 'ops'"))
+        engine.dispose()
 
 
 def test_role_changes_are_checked_and_take_effect(world):
