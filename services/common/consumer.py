@@ -9,12 +9,15 @@ acknowledged; if even that fails the message is requeued, never dropped.
 import logging
 import traceback
 
+from eventlet import semaphore
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
-from nameko.messaging import Consumer
+from nameko.extensions import SharedExtension
+from nameko.messaging import Consumer, QueueConsumer
 
 from services.common import metrics
+from services.common.database import forbid_open_transaction
 from services.common.dependencies import Database
 from services.common.events import UnknownEvent, read_envelope, spec_for
 from services.common.topology import event_queue, retry_queue
@@ -23,7 +26,34 @@ log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-cm-attempts"
 
 
+class EventQueueConsumer(QueueConsumer):
+    """The event handlers' own broker connection and consumer thread.
+
+    nameko hands every message of a process to one consumer thread, which blocks while
+    the worker pool is full: a backlog of events would keep the RPC requests of people
+    waiting for an answer in the same line. Events wait here instead, and take at most
+    EventWorkerSlots workers, so RPCs always find one free.
+    """
+
+    @property
+    def prefetch_count(self):
+        return event_worker_limit(self.container.max_workers)
+
+
+def event_worker_limit(max_workers):
+    """Workers events may take; the rest (a quarter, at least one) are kept for RPCs."""
+    return max(1, max_workers - max(1, max_workers // 4))
+
+
+class EventWorkerSlots(SharedExtension):
+    def setup(self):
+        self.slots = semaphore.Semaphore(event_worker_limit(self.container.max_workers))
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = EventQueueConsumer()
+    worker_slots = EventWorkerSlots()
+
     def __init__(self, event_type, **kwargs):
         self.spec = spec_for(event_type)
         super().__init__(self.spec.producer, event_type, **kwargs)
@@ -55,12 +85,18 @@ class ReliableEventHandler(EventHandler):
             return
         context_data = {"correlation_id": envelope["correlation_id"],
                         "causation_id": envelope["event_id"]}
-        self.container.spawn_worker(
-            self, (envelope,), {}, context_data=context_data,
-            handle_result=lambda worker_ctx, result=None, exc_info=None:
-                self._after_worker(message, body, result, exc_info))
+        self.worker_slots.slots.acquire()  # blocks this consumer thread only, not RPCs
+        try:
+            self.container.spawn_worker(
+                self, (envelope,), {}, context_data=context_data,
+                handle_result=lambda worker_ctx, result=None, exc_info=None:
+                    self._after_worker(message, body, result, exc_info))
+        except BaseException:
+            self.worker_slots.slots.release()
+            raise
 
     def _after_worker(self, message, body, result, exc_info):
+        self.worker_slots.slots.release()
         if exc_info is None:
             metrics.EVENTS_HANDLED.labels(self.container.service_name, self.spec.producer,
                                           self.event_type, "ok").inc()
@@ -100,6 +136,7 @@ class ReliableEventHandler(EventHandler):
         log.error("dead-lettered %s after %d attempts", self.event_type, attempts)
 
     def _send_to_retry(self, body, attempts, error):
+        forbid_open_transaction("a retry publish")
         delay = self.retry_delays[min(attempts, len(self.retry_delays)) - 1]
         parking = retry_queue(self.queue.name, delay, self.quorum)
         log.warning("%s failed (attempt %d); retrying in %ss: %s",

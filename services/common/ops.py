@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from services.common.clock import iso, utcnow
+from services.common.database import forbid_open_transaction
 from services.common.errors import NotFound
 
 
@@ -77,6 +78,7 @@ class DeadLetterOps:
         if letter_ids is not None and len(rows) != len(set(letter_ids)):
             raise NotFound("unknown or already re-driven dead letter",
                            {"letter_ids": sorted(set(letter_ids) - {r.id for r in rows})})
+        forbid_open_transaction("a re-drive publish")
         with Connection(self._db_provider().container.config["AMQP_URI"],
                         transport_options={"confirm_publish": True}) as connection:
             producer = connection.Producer()

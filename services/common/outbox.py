@@ -7,22 +7,27 @@ Publishing a row twice is allowed (consumers' inboxes absorb it); losing one is 
 On SQLite the rows one pass published are marked in the next pass's transaction, before
 it reads what is pending (so nothing is read twice): one transaction per pass instead of
 two. A crash in between publishes those rows again after the restart, which is allowed.
+
+On PostgreSQL replicas share the table: a pass claims its rows (FOR UPDATE SKIP LOCKED,
+then a lease) in a short transaction, publishes with no transaction open and marks what
+the broker confirmed. Rows whose relay died are claimed again when their lease ends.
 """
 import json
 import logging
 import threading
-from datetime import timezone
+from datetime import timedelta, timezone
 
 from kombu import Connection
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from services.common import metrics
 from services.common.clock import utcnow
-from services.common.database import is_postgres
+from services.common.database import forbid_open_transaction, is_postgres
 from services.common.topology import event_exchange, queues_fed_by
 
 log = logging.getLogger(__name__)
 BATCH = 200
+CLAIM_LEASE = timedelta(seconds=60)  # far longer than a pass; a dead relay's rows wait this
 
 
 class OutboxRelay:
@@ -42,9 +47,12 @@ class OutboxRelay:
         # Built once: the relay runs these on every pass.
         self._pending = (select(outbox.c.id, outbox.c.event_type, outbox.c.body)
                          .where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(BATCH))
-        self._pending_locked = self._pending.with_for_update(skip_locked=True)
-        self._sent = (update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-                      .values(sent_at=bindparam("now")))
+        claimable = or_(outbox.c.claimed_until.is_(None),
+                        outbox.c.claimed_until < bindparam("now"))
+        self._claimable = self._pending.where(claimable).with_for_update(skip_locked=True)
+        by_ids = outbox.c.id.in_(bindparam("ids", expanding=True))
+        self._claim = update(outbox).where(by_ids).values(claimed_until=bindparam("until"))
+        self._sent = update(outbox).where(by_ids).values(sent_at=bindparam("now"))
 
     # lifecycle -----------------------------------------------------------------
     def wake(self):
@@ -95,11 +103,25 @@ class OutboxRelay:
         return len(rows)
 
     def _publish_batch_claimed(self):
-        # Replicas skip rows another relay holds, so they never fight over a row.
+        # Replicas skip rows another relay holds, so they never fight over a row; no
+        # transaction stays open while the broker confirms.
+        now = utcnow()
         with self.engine.begin() as conn:
-            rows = conn.execute(self._pending_locked).all()
-            published = self._publish_rows(rows, [])
-            self._mark_sent(conn, published)
+            rows = conn.execute(self._claimable, {"now": now}).all()
+            if rows:
+                conn.execute(self._claim, {"ids": [row.id for row in rows],
+                                           "until": now + CLAIM_LEASE})
+        published = []
+        try:
+            self._publish_rows(rows, published)
+        finally:
+            confirmed = {row.id for row in published}
+            unpublished = [row for row in rows if row.id not in confirmed]
+            with self.engine.begin() as conn:
+                self._mark_sent(conn, published)
+                if unpublished:  # let the next pass (any replica's) have them at once
+                    conn.execute(self._claim, {"ids": [row.id for row in unpublished],
+                                               "until": None})
         return len(rows)
 
     def _mark_unmarked(self):
@@ -123,6 +145,7 @@ class OutboxRelay:
         confirmed it; stops between rows when asked to stop."""
         if not rows:
             return published
+        forbid_open_transaction("an outbox publish")
         producer = self._producer()
         for row in rows:
             if self._stopping:

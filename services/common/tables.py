@@ -20,6 +20,8 @@ def messaging_tables(metadata):
         Column("body", Text, nullable=False),          # the envelope as JSON
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("sent_at", DateTime(timezone=True), nullable=True),
+        # PostgreSQL: the relay replica that claimed the row holds it until then
+        Column("claimed_until", DateTime(timezone=True), nullable=True),
         Index("ix_outbox_pending", "sent_at", "id"),
     )
     inbox = Table(

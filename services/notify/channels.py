@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from services.common.database import forbid_open_transaction
 from services.notify import domain
 
 
@@ -28,6 +29,7 @@ class DeliveryError(Exception):
 
 # email --------------------------------------------------------------------------------
 def send_email(settings, to, subject, body, message_id=None):
+    forbid_open_transaction("an email send")
     message = EmailMessage()
     name, address = parseaddr(settings["smtp_from"])
     message["From"] = formataddr((name, address)) if name else address
@@ -70,6 +72,7 @@ def _text(value):
 # webhooks -----------------------------------------------------------------------------
 def send_webhook(settings, url, secret, body, headers):
     """POST body (bytes) signed over "timestamp.body"; a 2xx answer is success."""
+    forbid_open_transaction("a webhook send")
     check_target(url, settings["webhook_allow_hosts"])
     timestamp = int(time.time())
     signed = dict(headers)
