@@ -53,7 +53,8 @@ def nameko_config(service_name, settings=None, environ=None):
         "AMQP_URI": settings["amqp_uri"],
         "WEB_SERVER_ADDRESS": "0.0.0.0:%d" % http_port(service_name, settings, environ),
         "HEARTBEAT": settings["heartbeat"],
-        "max_workers": settings["max_workers"],
+        "max_workers": settings["gateway_max_workers" if service_name == "gateway"
+                                else "max_workers"],
         "serializer": "json",
         "CM": settings,
     }

@@ -41,14 +41,21 @@ class DatabaseAccess:
 class Database(DependencyProvider):
     """The service's own database; with messaging tables it also runs the outbox relay."""
 
-    def __init__(self, tables=None, name=None):
+    def __init__(self, tables=None, name=None, extra_connections=None):
         self.tables = tables
         self.name = name  # database name when it differs from the service name
+        # the setting naming how many more green threads of the service use the database
+        # at once besides its workers (notify's delivery senders)
+        self.extra_connections = extra_connections
 
     def setup(self):
         settings = self.container.config["CM"]
         self.url = service_database_url(self.name or self.container.service_name, settings)
-        self.engine = make_engine(self.url, pool_size=self.container.max_workers + 2)
+        # Workers hold a connection only while they query; past a dozen they queue for
+        # one (green), which keeps a gateway of many workers within PostgreSQL's limits.
+        extra = int(settings[self.extra_connections]) if self.extra_connections else 0
+        self.engine = make_engine(self.url,
+                                  pool_size=min(self.container.max_workers, 10) + 2 + extra)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.relay = None
         if self.tables is None:

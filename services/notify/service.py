@@ -29,7 +29,7 @@ rpc = expected_rpc()
 
 class Service(OpsEndpoints):
     name = "notify"
-    db = Database(MESSAGING)
+    db = Database(MESSAGING, extra_connections="delivery_concurrency")
     measured = EntrypointMetrics()
     deliveries = DeliveryWorker()
 
