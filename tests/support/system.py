@@ -137,8 +137,13 @@ class System:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", module], cwd=ROOT, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT)
-        for name in names or SERVICES + ("gateway",):
-            self.wait_ready(name)
+        try:
+            for name in names or SERVICES + ("gateway",):
+                self.wait_ready(name)
+        except BaseException:
+            if not names:  # a whole system that did not come up: leave nothing running
+                self.stop()
+            raise
         return self
 
     def start_replica(self, name):
