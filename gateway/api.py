@@ -35,8 +35,11 @@ class Call:
     """What a route's worker receives."""
     request_id: str
     user: object = None
-    body: dict = field(default_factory=dict)
+    body: dict = field(default_factory=dict)  # loaded by the route's body schema
     query: dict = field(default_factory=dict)
+    # the body as the client sent it (after validation): a route whose body schema is the
+    # service's own contract forwards this, and the service loads it with the same schema
+    json: dict = field(default_factory=dict)
     idempotency_key: str = None  # for creating routes whose service dedupes on it too
 
 
@@ -82,8 +85,9 @@ class ApiRoute(Http):
         if any(isinstance(v, int) and not INT64[0] <= v <= INT64[1]
                for v in request.path_values.values()):
             raise ApiError(404, "NOT_FOUND", "no object has such an id")  # none can exist
-        call = Call(request_id=request_id, user=user,
-                    body=self._load_body(request), query=self._load_query(request),
+        body = self._load_body(request)
+        call = Call(request_id=request_id, user=user, body=body,
+                    query=self._load_query(request), json=getattr(request, "cm_document", {}),
                     idempotency_key=request.headers.get("Idempotency-Key") if self.creates
                     else None)
         replay = self._idempotent_start(request, call)
@@ -159,7 +163,9 @@ class ApiRoute(Http):
                 raise ApiError(400, "MALFORMED_JSON", "the body is not valid JSON: %s" % exc) from None
         if not isinstance(document, dict):
             raise invalid({"_schema": ["the body must be a JSON object"]})
-        return _validated(self.body_schema, document)
+        loaded = _validated(self.body_schema, document)
+        request.cm_document = document
+        return loaded
 
     def _load_query(self, request):
         if self.query_schema is None:

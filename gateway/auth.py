@@ -33,9 +33,9 @@ def read_token(token, secret):
 
 def signing_secret(settings):
     """CM_JWT_SECRET when given (required with replicas), else one kept in the data dir."""
-    if settings.get("jwt_secret"):
-        return settings["jwt_secret"]
-    path = Path(settings["data_dir"]) / "gateway-jwt-secret"
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    path = Path(settings.data_dir) / "gateway-jwt-secret"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -8,7 +8,7 @@ from services.common.web import http
 from werkzeug.wrappers import Response
 
 from gateway.openapi import build
-from services.common import asyncapi
+from services import asyncapi
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Culture Matrix API</title>

@@ -26,14 +26,14 @@ class Guard(SharedExtension):
         config = self.container.config
         settings = config["CM"]
         self.secret = config["JWT_SECRET"]
-        self.per_user = RateLimiter(settings.get("rate_limit_per_user"))
-        self.per_address = RateLimiter(settings.get("rate_limit_per_address"))
-        self.issuer = settings.get("oidc_issuer")
-        self.audience = settings.get("oidc_audience")
-        self.username_claim = settings.get("oidc_username_claim") or "preferred_username"
+        self.per_user = RateLimiter(settings.rate_limit_per_user)
+        self.per_address = RateLimiter(settings.rate_limit_per_address)
+        self.issuer = settings.oidc_issuer
+        self.audience = settings.oidc_audience
+        self.username_claim = settings.oidc_username_claim or "preferred_username"
         self._users = {}
-        self.jwks = jwt.PyJWKClient(settings["oidc_jwks_url"], cache_keys=True) \
-            if settings.get("oidc_jwks_url") else None
+        self.jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True) \
+            if settings.oidc_jwks_url else None
 
     def user_for(self, token, sessions):
         """The enabled user a bearer token stands for; 401 otherwise."""

@@ -10,7 +10,7 @@ from gateway.models import User
 from gateway.service import Service
 from services.common import logs, stacks
 from services.common.clock import utcnow
-from services.common.config import load_settings, nameko_config
+from services.common.settings import nameko_config, settings_or_exit
 from services.common.database import make_engine
 from services.common.migrate import migrate
 
@@ -40,12 +40,12 @@ def ensure_admin(url, username, password):
 
 
 def main():
-    settings = load_settings()
+    settings = settings_or_exit()
     logs.configure("gateway")
     stacks.install()
     passwords.use_hashing_threads()
     url = migrate("gateway", settings)
-    ensure_admin(url, settings["admin_username"], settings["admin_password"])
+    ensure_admin(url, settings.admin_username, settings.admin_password)
     config = nameko_config("gateway", settings)
     config["JWT_SECRET"] = auth.signing_secret(settings)
     log.info("gateway listening on %s", config["WEB_SERVER_ADDRESS"])

@@ -18,6 +18,20 @@ class Paging(Strict):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+_PAGED = {}
+
+
+def paged(filter_schema):
+    """The HTTP query of a list: a service contract's filter plus limit and offset.
+
+    One class per filter (made once), named after it, for the OpenAPI document."""
+    query = _PAGED.get(filter_schema)
+    if query is None:
+        name = filter_schema.__name__.replace("Filter", "") + "Query"
+        query = _PAGED[filter_schema] = type(name, (Paging, filter_schema), {})
+    return query
+
+
 # auth and users --------------------------------------------------------------------------
 class TokenRequest(Strict):
     username = fields.String(required=True, validate=validate.Length(1, 64))

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from services.common.config import load_settings  # noqa: E402
+from services.common.settings import settings_or_exit  # noqa: E402
 
 SERVICES = ("activities", "subsidies", "library", "notify")
 
@@ -29,7 +29,7 @@ SERVICES = ("activities", "subsidies", "library", "notify")
 def main(argv):
     if not argv or argv[0] not in ("list", "redrive") or (argv[0] == "redrive" and len(argv) < 2):
         sys.exit(__doc__)
-    config = {"AMQP_URI": load_settings()["amqp_uri"]}
+    config = {"AMQP_URI": settings_or_exit().amqp_uri}
     with ClusterRpcProxy(config, timeout=30) as cluster:
         if argv[0] == "list":
             for service in argv[1:] or SERVICES:

@@ -33,6 +33,7 @@ from kombu import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import services.catalogue  # noqa: E402,F401  every event registered
 from services.common.events import make_envelope, queue_name  # noqa: E402
 from services.common.money import to_fen, to_yuan  # noqa: E402
 from services.subsidies import domain  # noqa: E402

@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+import services.catalogue  # noqa: F401  every event registered, for make_envelope
 from tests.support.system import System
 from tests.support.world import build_world
 

@@ -13,6 +13,7 @@ from services.activities.schemas import (
     ActivityChanges, ActivityFilter, ActivityIn, ActivityOut, FeedbackIn, FeedbackOut,
     HistoryOut, LecturerChange, LecturerFilter, LecturerIn, LecturerOut, SeasonThemeIn,
     UnionChange as UnionChangeIn, UnionChangeOut, UnionFilter, UnionIn, UnionOut)
+from services.activities import events as _events  # noqa: F401  registers this service's events
 from services.common.clock import iso, local_today, utcnow
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, expected_rpc

@@ -21,9 +21,18 @@ from services.common.database import forbid_open_transaction
 from services.common.dependencies import Database
 from services.common.events import UnknownEvent, read_envelope, spec_for
 from services.common.topology import event_queue, retry_queue
+from services.common.unit_of_work import AlreadyProcessed
 
 log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-cm-attempts"
+
+
+def _not_a_duplicate(record):
+    """nameko logs an expected exception with its traceback; a duplicate is not news."""
+    return not (record.exc_info and isinstance(record.exc_info[1], AlreadyProcessed))
+
+
+logging.getLogger("nameko.containers").addFilter(_not_a_duplicate)
 
 
 class EventQueueConsumer(QueueConsumer):
@@ -54,14 +63,18 @@ class ReliableEventHandler(EventHandler):
     queue_consumer = EventQueueConsumer()
     worker_slots = EventWorkerSlots()
 
-    def __init__(self, event_type, **kwargs):
-        self.spec = spec_for(event_type)
-        super().__init__(self.spec.producer, event_type, **kwargs)
+    def __init__(self, event, **kwargs):
+        # event: the producer's EventSpec (its published events module) or its name
+        self.spec = spec_for(event) if isinstance(event, str) else event
+        kwargs.setdefault("expected_exceptions", AlreadyProcessed)
+        super().__init__(self.spec.producer, self.spec.event_type, **kwargs)
 
     def setup(self):
         settings = self.container.config["CM"]
-        self.quorum = settings["quorum_queues"]
-        self.retry_delays = list(settings["retry_delays"])
+        self.quorum = settings.quorum_queues
+        self.retry_delays = list(settings.retry_delays)
+        # the inbox row the worker's first unit of work claims (see DatabaseAccess)
+        self.inbox_consumer = "%s.%s" % (self.container.service_name, self.event_type)
         self.queue = event_queue(self.container.service_name, self.event_type, self.quorum)
         self.publisher = Publisher(self.container.config["AMQP_URI"])
         Consumer.setup(self)  # register the queue; skip EventHandler's own naming
@@ -97,6 +110,9 @@ class ReliableEventHandler(EventHandler):
 
     def _after_worker(self, message, body, result, exc_info):
         self.worker_slots.slots.release()
+        if exc_info is not None and issubclass(exc_info[0], AlreadyProcessed):
+            metrics.INBOX_DUPLICATES.labels(self.container.service_name, self.event_type).inc()
+            exc_info = None  # a duplicate delivery: done before, acknowledge it
         if exc_info is None:
             metrics.EVENTS_HANDLED.labels(self.container.service_name, self.spec.producer,
                                           self.event_type, "ok").inc()

@@ -28,10 +28,10 @@ SQLITE_LOCK_TIMEOUT = 30.0  # seconds, as SQLite's busy timeout below
 
 
 def service_database_url(service_name, settings):
-    if settings.get("database_url"):
-        url = make_url(settings["database_url"]).set(drivername="postgresql+pg8000")
+    if settings.database_url:
+        url = make_url(settings.database_url).set(drivername="postgresql+pg8000")
         return url.set(database="%s_%s" % (url.database or "culture_matrix", service_name))
-    data_dir = Path(settings["data_dir"])
+    data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     return make_url("sqlite:///%s" % (data_dir / ("%s.db" % service_name)))
 

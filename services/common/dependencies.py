@@ -1,4 +1,4 @@
-"""nameko dependency providers: the database (with its outbox relay) and metrics."""
+"""nameko dependency providers: settings, the database (with its outbox relay), metrics."""
 import json
 import logging
 import time
@@ -19,23 +19,38 @@ from services.common.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-class DatabaseAccess:
-    """What an entrypoint sees as self.db."""
+class Config(DependencyProvider):
+    """self.config: this process's typed Settings (services.common.settings)."""
 
-    def __init__(self, provider, correlation_id, causation_id):
-        self.provider = provider
+    def get_dependency(self, worker_ctx):
+        return self.container.config["CM"]
+
+
+class DatabaseAccess:
+    """What an entrypoint sees as self.db.
+
+    In an event handler's worker, inbox names (consumer, event_id): the worker's first
+    unit of work claims it, so that a handler never claims by hand.
+    """
+
+    def __init__(self, sessions, tables, producer, correlation_id=None, causation_id=None,
+                 wake=None, inbox=None):
+        self.sessions = sessions
+        self._tables = tables
+        self._producer = producer
         self._correlation_id = correlation_id
         self._causation_id = causation_id
+        self._wake = wake
+        self._inbox = inbox
 
     def unit_of_work(self):
-        provider = self.provider
-        wake = provider.relay.wake if provider.relay else None
-        return UnitOfWork(provider.sessions, provider.tables, provider.container.service_name,
-                          self._correlation_id, self._causation_id, wake)
+        inbox, self._inbox = self._inbox, None  # claimed once, by the first unit
+        return UnitOfWork(self.sessions, self._tables, self._producer, self._correlation_id,
+                          self._causation_id, self._wake, inbox_claim=inbox)
 
     def session(self):
         """A plain session (queries, or the gateway's own small writes): `with db.session() as s:`."""
-        return self.provider.sessions()
+        return self.sessions()
 
 
 class Database(DependencyProvider):
@@ -53,7 +68,7 @@ class Database(DependencyProvider):
         self.url = service_database_url(self.name or self.container.service_name, settings)
         # Workers hold a connection only while they query; past a dozen they queue for
         # one (green), which keeps a gateway of many workers within PostgreSQL's limits.
-        extra = int(settings[self.extra_connections]) if self.extra_connections else 0
+        extra = int(getattr(settings, self.extra_connections)) if self.extra_connections else 0
         self.engine = make_engine(self.url,
                                   pool_size=min(self.container.max_workers, 10) + 2 + extra)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -63,8 +78,8 @@ class Database(DependencyProvider):
         self.relay = OutboxRelay(self.engine, self.tables.outbox,
                                  self.container.config["AMQP_URI"],
                                  self.container.service_name,
-                                 sweep_seconds=settings["outbox_sweep_seconds"],
-                                 quorum=settings["quorum_queues"])
+                                 sweep_seconds=settings.outbox_sweep_seconds,
+                                 quorum=settings.quorum_queues)
 
     def start(self):
         if self.relay is not None:
@@ -84,7 +99,13 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         context = worker_ctx.context_data
-        return DatabaseAccess(self, context.get("correlation_id"), context.get("causation_id"))
+        consumer = getattr(worker_ctx.entrypoint, "inbox_consumer", None)
+        inbox = None
+        if consumer is not None and self.tables is not None and worker_ctx.args:
+            inbox = (consumer, worker_ctx.args[0]["event_id"])
+        return DatabaseAccess(self.sessions, self.tables, self.container.service_name,
+                              context.get("correlation_id"), context.get("causation_id"),
+                              self.relay.wake if self.relay else None, inbox)
 
     # used by the reliable event handler and the ops endpoints --------------------
     def record_dead_letter(self, queue, body, error, attempts):

@@ -7,7 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from services.common.config import load_settings
+from services.common.settings import settings_or_exit
 from services.common.database import service_database_url
 from services.common.migrations import upgrade
 
@@ -15,7 +15,7 @@ NAMES = ("activities", "subsidies", "library", "notify", "gateway")
 
 
 def migrate(name, settings=None):
-    settings = settings or load_settings()
+    settings = settings or settings_or_exit()
     package = importlib.import_module(name if name == "gateway" else "services.%s" % name)
     url = service_database_url(name, settings)
     upgrade(Path(package.__file__).parent, url)

@@ -7,15 +7,16 @@ import logging
 
 from nameko.cli.run import run
 
+import services.catalogue  # noqa: F401  every event and subscription, for the topology
 from services.common import logs, stacks
-from services.common.config import load_settings, nameko_config
+from services.common.settings import nameko_config, settings_or_exit
 from services.common.migrate import migrate
 
 log = logging.getLogger(__name__)
 
 
 def main(service_name):
-    settings = load_settings()
+    settings = settings_or_exit()
     logs.configure(service_name)
     stacks.install()
     service_module = importlib.import_module("services.%s.service" % service_name)

@@ -5,7 +5,7 @@ published before its consumer first starts waits for it instead of vanishing.
 """
 from kombu import Exchange, Queue
 
-from services.common.events import CATALOGUE, queue_name, spec_for
+from services.common.events import REGISTRY, queue_name, spec_for
 
 PERSISTENT = 2
 
@@ -43,7 +43,8 @@ def retry_queue(target_queue, delay_seconds, quorum=False):
 
 
 def queues_fed_by(producer, quorum=False):
-    """Every consumer queue that the producer's events go to."""
+    """Every consumer queue that the producer's events go to (services.catalogue, imported
+    by the runner, has registered every service's subscriptions)."""
     return [event_queue(consumer, spec.event_type, quorum)
-            for spec in CATALOGUE.values() if spec.producer == producer
+            for spec in list(REGISTRY.values()) if spec.producer == producer
             for consumer in spec.consumers]

@@ -8,12 +8,12 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.library import events as _events  # noqa: F401  registers this service's events
 from services.common.clock import LOCAL, iso, local_today, utcnow
 from services.common.consumer import handle_event
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.errors import Conflict, Invalid, NotFound, expected_rpc
 from services.common.lookup import row_or_404, row_or_none
-from services.common.metrics import INBOX_DUPLICATES
 from services.common.ops import OpsEndpoints
 from services.common.paging import page
 from services.common.schema import load
@@ -574,9 +574,6 @@ class Service(OpsEndpoints):
         if not domain.counts_toward_venue(facts):
             return
         with self.db.unit_of_work() as uow:
-            if not uow.claim("library.activity_approved", event["event_id"]):
-                INBOX_DUPLICATES.labels(self.name, event["event_type"]).inc()
-                return
             known = uow.session.scalar(select(VenueActivity.id).where(
                 VenueActivity.activity_id == facts["activity_id"]))
             if known is None and row_or_none(uow.session, Venue, facts["venue_id"]) is not None:

@@ -7,11 +7,11 @@ import json
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from services.notify import events as _events  # noqa: F401  registers this service's events
 from services.common.clock import utcnow
 from services.common.consumer import handle_event
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.errors import Conflict, NotFound, expected_rpc
-from services.common.metrics import INBOX_DUPLICATES
 from services.common.ops import OpsEndpoints
 from services.common.paging import DEFAULT_LIMIT, MAX_LIMIT, page
 from services.common.schema import load
@@ -85,9 +85,6 @@ class Service(OpsEndpoints):
         title, body = domain.render(event_type, data)
         now = utcnow()
         with self.db.unit_of_work() as uow:
-            if not uow.claim("notify.%s" % event_type, event["event_id"]):
-                INBOX_DUPLICATES.labels(self.name, event_type).inc()
-                return
             conn = uow.session.connection()
             notifications = fanout.notification_rows(
                 event, audience_list, title, body, json.dumps(data, ensure_ascii=False), now)

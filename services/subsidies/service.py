@@ -11,11 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.subsidies import events as _events  # noqa: F401  registers this service's events
 from services.common.clock import LOCAL, iso as _iso, local_today, utcnow
 from services.common.consumer import handle_event
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.errors import Conflict, Invalid, NotFound, expected_rpc
-from services.common.metrics import INBOX_DUPLICATES
 from services.common.money import to_yuan
 from services.common.ops import OpsEndpoints
 from services.common.paging import page
@@ -201,9 +201,6 @@ class Service(OpsEndpoints):
     def on_activity_approved(self, event):
         facts = event["data"]
         with self.db.unit_of_work() as uow:
-            if not uow.claim("subsidies.activity_approved", event["event_id"]):
-                INBOX_DUPLICATES.labels(self.name, event["event_type"]).inc()
-                return
             if uow.session.scalar(queries.DECISION_OF_ACTIVITY,
                                   {"activity_id": facts["activity_id"]}):
                 uow.commit()  # decided under another event id: keep the first decision
@@ -217,9 +214,6 @@ class Service(OpsEndpoints):
     def on_venue_evaluated(self, event):
         facts = event["data"]
         with self.db.unit_of_work() as uow:
-            if not uow.claim("subsidies.venue_evaluated", event["event_id"]):
-                INBOX_DUPLICATES.labels(self.name, event["event_type"]).inc()
-                return
             subsidy = self._decide_venue(uow, event, facts)
             uow.commit()
         if subsidy is not None and subsidy.status == "granted":

@@ -1,9 +1,9 @@
 """The AsyncAPI document of the event catalogue, for teams that subscribe to our events.
 
-Generated from services.common.events (the envelope and each event's versioned
-marshmallow schema, with producer and consumers); docs/asyncapi.json is its committed
-copy and a contract test fails when the two drift.
-`python -m services.common.asyncapi > docs/asyncapi.json` regenerates it.
+Generated from services.catalogue (the envelope and each service's registered events,
+with their versioned marshmallow schemas, producer and consumers); docs/asyncapi.json is
+its committed copy and a contract test fails when the two drift.
+`python -m services.asyncapi > docs/asyncapi.json` regenerates it.
 """
 import json
 import sys
@@ -11,7 +11,8 @@ import sys
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.common.events import CATALOGUE, Envelope
+from services import catalogue
+from services.common.events import Envelope
 from services.common.topology import event_exchange
 
 
@@ -19,7 +20,7 @@ def build():
     converter = APISpec("events", "1", "3.0.3", plugins=[MarshmallowPlugin()])
     converter.components.schema("Envelope", schema=Envelope)
     channels, messages = {}, {}
-    for spec in CATALOGUE.values():
+    for spec in catalogue.specs():
         name = "%sV%d" % (_camel(spec.event_type), spec.version)
         data_schema = "%sV%d" % (spec.schema.__name__, spec.version)
         if data_schema not in converter.components.schemas:

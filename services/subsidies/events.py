@@ -1,0 +1,80 @@
+"""The events subsidies publishes (part of its contract), and those it consumes."""
+from marshmallow import Schema, fields, validate
+
+from services.activities import events as activity_events
+from services.common.events import EventSpec, Yuan, register, subscribe
+from services.library import events as library_events
+
+
+class SubsidyDecided(Schema):
+    subsidy_id = fields.Integer(required=True)
+    activity_id = fields.Integer(required=True)
+    activity_title = fields.String(required=True)
+    union_id = fields.Integer(required=True)
+    county = fields.String(required=True)
+    tier = fields.String(required=True)
+    fund_id = fields.Integer(allow_none=True, load_default=None)
+    status = fields.String(required=True, validate=validate.OneOf(["granted", "declined"]))
+    amount = Yuan(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    policy_version = fields.Integer(allow_none=True, load_default=None)
+    explanation = fields.List(fields.String(), required=True)
+
+
+class SubsidyPaid(Schema):
+    subsidy_id = fields.Integer(required=True)
+    activity_id = fields.Integer(required=True)
+    activity_title = fields.String(required=True)
+    union_id = fields.Integer(required=True)
+    fund_id = fields.Integer(required=True)
+    amount = Yuan(required=True)
+    batch_id = fields.Integer(required=True)
+
+
+class FundThreshold(Schema):
+    fund_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    year = fields.Integer(required=True)
+    threshold_percent = fields.Integer(required=True)
+    budget = Yuan(required=True)
+    granted = Yuan(required=True)
+    remaining = Yuan(required=True)
+
+
+class VenueSubsidy(Schema):
+    """A venue's construction or upkeep subsidy (宣教阵地建设补助), decided or paid."""
+    subsidy_id = fields.Integer(required=True)
+    venue_id = fields.Integer(required=True)
+    venue_name = fields.String(required=True)
+    county = fields.String(required=True)
+    host_union_id = fields.Integer(allow_none=True, load_default=None)
+    period = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(["construction", "upkeep"]))
+    fund_id = fields.Integer(allow_none=True, load_default=None)
+    status = fields.String(required=True, validate=validate.OneOf(["granted", "declined",
+                                                                   "paid"]))
+    amount = Yuan(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    policy_version = fields.Integer(allow_none=True, load_default=None)
+    explanation = fields.List(fields.String(), required=True)
+    batch_id = fields.Integer(allow_none=True, load_default=None)
+
+
+(SUBSIDY_GRANTED, SUBSIDY_DECLINED, SUBSIDY_PAID, FUND_THRESHOLD_REACHED,
+ VENUE_SUBSIDY_DECIDED, VENUE_SUBSIDY_PAID) = register(
+    EventSpec("subsidy_granted", "subsidies", 1, SubsidyDecided,
+              "A subsidy was granted and reserved from a fund."),
+    EventSpec("subsidy_declined", "subsidies", 1, SubsidyDecided,
+              "An approved activity gets no subsidy; reason says why."),
+    EventSpec("subsidy_paid", "subsidies", 1, SubsidyPaid,
+              "A granted subsidy was paid in a disbursement batch."),
+    EventSpec("fund_threshold_reached", "subsidies", 1, FundThreshold,
+              "A fund passed 80% or 100% of its budget."),
+    EventSpec("venue_subsidy_decided", "subsidies", 1, VenueSubsidy,
+              "A four-goods evaluation got a venue subsidy decision (granted or declined)."),
+    EventSpec("venue_subsidy_paid", "subsidies", 1, VenueSubsidy,
+              "A granted venue subsidy was paid in a disbursement batch."),
+)
+
+# an approved activity or an evaluated venue is a subsidy to decide
+subscribe("subsidies", activity_events.APPROVED, library_events.VENUE_EVALUATED)
