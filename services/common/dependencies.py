@@ -34,8 +34,9 @@ class DatabaseAccess:
     """
 
     def __init__(self, sessions, tables, producer, correlation_id=None, causation_id=None,
-                 wake=None, inbox=None):
+                 wake=None, inbox=None, provider=None):
         self.sessions = sessions
+        self.provider = provider  # the Database itself, for the ops endpoints (ping, dead letters)
         self._tables = tables
         self._producer = producer
         self._correlation_id = correlation_id
@@ -105,7 +106,7 @@ class Database(DependencyProvider):
             inbox = (consumer, worker_ctx.args[0]["event_id"])
         return DatabaseAccess(self.sessions, self.tables, self.container.service_name,
                               context.get("correlation_id"), context.get("causation_id"),
-                              self.relay.wake if self.relay else None, inbox)
+                              self.relay.wake if self.relay else None, inbox, provider=self)
 
     # used by the reliable event handler and the ops endpoints --------------------
     def record_dead_letter(self, queue, body, error, attempts):

@@ -17,6 +17,7 @@ import yaml
 
 # The HTTP port of each process is the gateway's port plus this offset, so that two
 # systems side by side need only different gateway ports.
+ROOT_HINT = str(Path(__file__).resolve().parents[2])  # the checkout, for tools and tests
 PORT_OFFSETS = {"gateway": 0, "activities": 1, "subsidies": 2, "library": 3, "notify": 4}
 NOT_SETTINGS = {"CM_CONFIG"}  # variables read here that are not settings themselves
 IGNORED_PREFIXES = ("CM_TEST_",)

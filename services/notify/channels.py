@@ -31,15 +31,15 @@ class DeliveryError(Exception):
 def send_email(settings, to, subject, body, message_id=None):
     forbid_open_transaction("an email send")
     message = EmailMessage()
-    name, address = parseaddr(settings["smtp_from"])
+    name, address = parseaddr(settings.smtp_from)
     message["From"] = formataddr((name, address)) if name else address
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = message_id or make_msgid(domain="culture-matrix.local")
     message.set_content(body, charset="utf-8")
-    host, port = settings["smtp_host"], int(settings["smtp_port"])
-    timeout = float(settings["smtp_timeout_seconds"])
-    security = (settings["smtp_security"] or "none").lower()
+    host, port = settings.smtp_host, int(settings.smtp_port)
+    timeout = float(settings.smtp_timeout_seconds)
+    security = (settings.smtp_security or "none").lower()
     try:
         if security == "ssl":
             client = smtplib.SMTP_SSL(host, port, timeout=timeout,
@@ -49,8 +49,8 @@ def send_email(settings, to, subject, body, message_id=None):
         with client:
             if security == "starttls":
                 client.starttls(context=ssl.create_default_context())
-            if settings.get("smtp_username"):
-                client.login(settings["smtp_username"], settings.get("smtp_password") or "")
+            if settings.smtp_username:
+                client.login(settings.smtp_username, settings.smtp_password or "")
             client.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
@@ -73,7 +73,7 @@ def _text(value):
 def send_webhook(settings, url, secret, body, headers):
     """POST body (bytes) signed over "timestamp.body"; a 2xx answer is success."""
     forbid_open_transaction("a webhook send")
-    check_target(url, settings["webhook_allow_hosts"])
+    check_target(url, settings.webhook_allow_hosts)
     timestamp = int(time.time())
     signed = dict(headers)
     signed.update({
@@ -82,7 +82,7 @@ def send_webhook(settings, url, secret, body, headers):
         "X-CM-Timestamp": str(timestamp),
         "X-CM-Signature": "sha256=" + domain.signature(secret, timestamp, body),
     })
-    timeout = float(settings["webhook_timeout_seconds"])
+    timeout = float(settings.webhook_timeout_seconds)
     try:
         answer = requests.post(url, data=body, headers=signed, timeout=(timeout, timeout),
                                allow_redirects=False)

@@ -27,7 +27,6 @@ from services.common.dependencies import Database
 from services.common.unit_of_work import UnitOfWork
 from services.notify import channels, domain, metrics
 from services.notify.models import Delivery, DeliveryAttempt, WebhookSubscription
-from services.notify.settings import notify_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +35,11 @@ class DeliveryWorker(DependencyProvider):
     """As self.deliveries in the service: wake() after writing deliveries."""
 
     def setup(self):
-        self.settings = notify_settings(self.container.config["CM"])
+        self.settings = self.container.config["CM"]
         self._wake = threading.Event()
         self._stopping = False
         self._thread = None
-        self.pool = eventlet.GreenPool(int(self.settings["delivery_concurrency"]))
+        self.pool = eventlet.GreenPool(int(self.settings.delivery_concurrency))
 
     def start(self):
         self._thread = self.container.spawn_managed_thread(self.run,
@@ -66,7 +65,7 @@ class DeliveryWorker(DependencyProvider):
 
     def run(self):
         while not self._stopping:
-            self._wake.wait(float(self.settings["delivery_poll_seconds"]))
+            self._wake.wait(float(self.settings.delivery_poll_seconds))
             self._wake.clear()
             if self._stopping:
                 break
@@ -127,9 +126,9 @@ class DeliveryWorker(DependencyProvider):
 
     def _lease_seconds(self):
         # never shorter than one whole try could take
-        return max(float(self.settings["delivery_lease_seconds"]),
-                   3 * max(float(self.settings["smtp_timeout_seconds"]),
-                           float(self.settings["webhook_timeout_seconds"])))
+        return max(float(self.settings.delivery_lease_seconds),
+                   3 * max(float(self.settings.smtp_timeout_seconds),
+                           float(self.settings.webhook_timeout_seconds)))
 
     # sending -------------------------------------------------------------------------
     def _deliver(self, job):
@@ -190,14 +189,14 @@ class DeliveryWorker(DependencyProvider):
             else:
                 delivery.last_error = error.reason[:2000]
                 step = domain.next_step(delivery.attempts,
-                                        int(self.settings["delivery_max_attempts"]),
+                                        int(self.settings.delivery_max_attempts),
                                         error.permanent)
                 if step == "retry":
                     outcome = "retried"
                     delivery.status = "pending"
                     delivery.next_attempt_at = now + timedelta(seconds=domain.backoff_seconds(
-                        delivery.attempts, float(self.settings["delivery_backoff_seconds"]),
-                        float(self.settings["delivery_backoff_max_seconds"])))
+                        delivery.attempts, float(self.settings.delivery_backoff_seconds),
+                        float(self.settings.delivery_backoff_max_seconds)))
                 else:
                     outcome = "failed"
                     fail(uow, delivery, error.reason, now)
@@ -225,7 +224,7 @@ class DeliveryWorker(DependencyProvider):
         session.execute(update(table).where(table.id == subscription_id).values(
             consecutive_failures=table.consecutive_failures + 1, last_failure_at=now))
         subscription = session.get(table, subscription_id, populate_existing=True)
-        limit = int(self.settings["webhook_disable_after"])
+        limit = int(self.settings.webhook_disable_after)
         if not subscription.enabled or not domain.should_disable(
                 subscription.consecutive_failures, limit):
             return []
