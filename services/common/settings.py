@@ -36,6 +36,9 @@ class Settings:
     database_url: Optional[str] = None  # a PostgreSQL server; each service gets its database
     gateway_port: int = 8000  # services listen on gateway_port + 1..4 for health and metrics
     http_port: Optional[int] = None  # this process's own port, instead of the offset above
+    # the address the HTTP port listens on; unset: the gateway on every interface, the
+    # services (health, metrics) on loopback only. Manifests set it for probes and scrapes.
+    http_host: Optional[str] = None
     heartbeat: int = 30  # AMQP heartbeat seconds
     max_workers: int = 10  # concurrent workers per service, also the AMQP prefetch
     # sign-ins waiting for a password hash must not keep others from a worker
@@ -92,6 +95,11 @@ class Settings:
             return getattr(self, name)
         except AttributeError:
             raise KeyError(name) from None
+
+    def host_of(self, process_name):
+        if self.http_host:
+            return self.http_host
+        return "0.0.0.0" if process_name == "gateway" else "127.0.0.1"
 
     def port_of(self, process_name):
         if self.http_port is not None:
@@ -211,7 +219,8 @@ def nameko_config(process_name, settings):
     """The dict nameko's container reads; our Settings ride under the key CM."""
     return {
         "AMQP_URI": settings.amqp_uri,
-        "WEB_SERVER_ADDRESS": "0.0.0.0:%d" % settings.port_of(process_name),
+        "WEB_SERVER_ADDRESS": "%s:%d" % (settings.host_of(process_name),
+                                          settings.port_of(process_name)),
         "HEARTBEAT": settings.heartbeat,
         "max_workers": (settings.gateway_max_workers if process_name == "gateway"
                         else settings.max_workers),
