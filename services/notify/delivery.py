@@ -25,7 +25,7 @@ from services.common.clock import utcnow
 from services.common.database import is_postgres
 from services.common.dependencies import Database
 from services.common.unit_of_work import UnitOfWork
-from services.notify import channels, domain, metrics
+from services.notify import channels, domain, events, metrics
 from services.notify.models import Delivery, DeliveryAttempt, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -168,51 +168,58 @@ class DeliveryWorker(DependencyProvider):
     def record(self, job, status_code, error, elapsed_ms):
         db = self._database()
         wake = db.relay.wake if db.relay else None
-        outcome = "delivered"
-        with UnitOfWork(db.sessions, db.tables, "notify", job["correlation_id"],
-                        job["event_id"], wake) as uow:
-            session = uow.session
-            delivery = session.get(Delivery, job["id"], with_for_update=True)
-            if delivery is None or delivery.status != "sending":
-                return  # another worker took it over after our lease; it records
-            now = utcnow()
-            delivery.attempts += 1
-            delivery.updated_at, delivery.lease_until = now, None
-            number = (session.scalar(select(func.max(DeliveryAttempt.number))
-                                     .where(DeliveryAttempt.delivery_id == delivery.id)) or 0) + 1
-            session.add(DeliveryAttempt(
-                delivery_id=delivery.id, number=number, at=now,
-                outcome="delivered" if error is None else "error", status_code=status_code,
-                error=None if error is None else error.reason[:2000], duration_ms=elapsed_ms))
-            if error is None:
-                delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, None
-            else:
-                delivery.last_error = error.reason[:2000]
-                step = domain.next_step(delivery.attempts,
-                                        int(self.settings.delivery_max_attempts),
-                                        error.permanent)
-                if step == "retry":
-                    outcome = "retried"
-                    delivery.status = "pending"
-                    delivery.next_attempt_at = now + timedelta(seconds=domain.backoff_seconds(
-                        delivery.attempts, float(self.settings.delivery_backoff_seconds),
-                        float(self.settings.delivery_backoff_max_seconds)))
-                else:
-                    outcome = "failed"
-                    fail(uow, delivery, error.reason, now)
-            failed_too = []
-            if delivery.subscription_id is not None:
-                failed_too = [d for d in self._account_webhook(
-                    uow, delivery.subscription_id, error, now) if d.id != delivery.id]
-                if delivery.status == "failed":
-                    outcome = "failed"  # its subscription was disabled just now
-            try:
-                uow.commit()
-            except IntegrityError:  # the same attempt recorded twice: the first one stands
-                return
+        try:
+            with UnitOfWork(db.sessions, db.tables, "notify", job["correlation_id"],
+                            job["event_id"], wake) as uow:
+                recorded = self._record_in(uow, job, status_code, error, elapsed_ms)
+        except IntegrityError:  # the same attempt recorded twice: the first one stands
+            return
+        if recorded is None:
+            return
+        outcome, failed_too = recorded
         metrics.DELIVERED.labels(job["channel"], outcome).inc()
         if failed_too:
             metrics.DELIVERED.labels("webhook", "failed").inc(len(failed_too))
+
+    def _record_in(self, uow, job, status_code, error, elapsed_ms):
+        """The outcome of one try, in the unit of work; (outcome, deliveries failed with
+        a subscription it disabled), or None when the row is no longer ours."""
+        session = uow.session
+        delivery = session.get(Delivery, job["id"], with_for_update=True)
+        if delivery is None or delivery.status != "sending":
+            return None  # another worker took it over after our lease; it records
+        outcome = "delivered"
+        now = utcnow()
+        delivery.attempts += 1
+        delivery.updated_at, delivery.lease_until = now, None
+        number = (session.scalar(select(func.max(DeliveryAttempt.number))
+                                 .where(DeliveryAttempt.delivery_id == delivery.id)) or 0) + 1
+        session.add(DeliveryAttempt(
+            delivery_id=delivery.id, number=number, at=now,
+            outcome="delivered" if error is None else "error", status_code=status_code,
+            error=None if error is None else error.reason[:2000], duration_ms=elapsed_ms))
+        if error is None:
+            delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, None
+        else:
+            delivery.last_error = error.reason[:2000]
+            step = domain.next_step(delivery.attempts, int(self.settings.delivery_max_attempts),
+                                    error.permanent)
+            if step == "retry":
+                outcome = "retried"
+                delivery.status = "pending"
+                delivery.next_attempt_at = now + timedelta(seconds=domain.backoff_seconds(
+                    delivery.attempts, float(self.settings.delivery_backoff_seconds),
+                    float(self.settings.delivery_backoff_max_seconds)))
+            else:
+                outcome = "failed"
+                fail(uow, delivery, error.reason, now)
+        failed_too = []
+        if delivery.subscription_id is not None:
+            failed_too = [d for d in self._account_webhook(
+                uow, delivery.subscription_id, error, now) if d.id != delivery.id]
+            if delivery.status == "failed":
+                outcome = "failed"  # its subscription was disabled just now
+        return outcome, failed_too
 
     def _account_webhook(self, uow, subscription_id, error, now):
         session = uow.session
@@ -237,10 +244,7 @@ def fail(uow, delivery, reason, now):
     """Record a delivery as finally failed and tell the world (notification_failed)."""
     delivery.status, delivery.last_error, delivery.lease_until = "failed", reason[:2000], None
     delivery.updated_at = now
-    uow.emit("notification_failed", {
-        "delivery_id": delivery.id, "event_id": delivery.event_id,
-        "channel": delivery.channel, "recipient": delivery.recipient,
-        "reason": reason[:1000]})
+    uow.emit(events.NOTIFICATION_FAILED.event_type, events.notification_failed(delivery, reason))
 
 
 def disable_subscription(uow, subscription, reason, now):
@@ -255,8 +259,3 @@ def disable_subscription(uow, subscription, reason, now):
         fail(uow, delivery, reason, now)
     return waiting
 
-
-def pending_counts(session):
-    return dict(session.execute(select(Delivery.channel, func.count())
-                                .where(Delivery.status.in_(("pending", "sending")))
-                                .group_by(Delivery.channel)).all())

@@ -5,10 +5,8 @@ Pure: no nameko, no SQLAlchemy, no network.
 import hashlib
 import hmac
 
-LANGUAGES = ("zh-CN", "en")
-DEFAULT_LANGUAGE = "zh-CN"
-CHANNELS = ("in_app", "email", "webhook")
-USER_CHANNELS = ("in_app", "email")  # the ones a user chooses per event type
+from services.notify.words import (  # noqa: F401  (one definition each, in words.py)
+    CHANNELS, CRITICAL, DEFAULT_LANGUAGE, EVENT_TYPES, LANGUAGES, USER_CHANNELS)
 
 # event type -> audiences, each (kind, the data field whose value is the key; "=x" is x)
 AUDIENCES = {
@@ -24,10 +22,6 @@ AUDIENCES = {
     "venue_subsidy_decided": [("union_admins", "host_union_id"), ("role", "=finance")],
     "venue_subsidy_paid": [("union_admins", "host_union_id")],
 }
-EVENT_TYPES = tuple(AUDIENCES)
-
-# Subsidy decisions always reach the in-app inbox, whatever the user opted out of.
-CRITICAL = frozenset({"subsidy_granted", "subsidy_declined", "venue_subsidy_decided"})
 
 REASONS = {
     "zh-CN": {

@@ -28,3 +28,11 @@ CONSUMED = (
     library_events.VENUE_EVALUATED,
 )
 subscribe("notify", *CONSUMED)
+
+
+# payload builders -----------------------------------------------------------------------
+def notification_failed(delivery, reason):
+    """notification_failed's data: the delivery (a row) that failed for good, and why."""
+    return {"delivery_id": delivery.id, "event_id": delivery.event_id,
+            "channel": delivery.channel, "recipient": delivery.recipient,
+            "reason": reason[:1000]}

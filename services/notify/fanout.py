@@ -114,3 +114,19 @@ def delivery_row(event, channel, recipient, target, payload, now, subject=None,
             "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_until": None,
             "last_error": None, "correlation_id": event["correlation_id"],
             "created_at": now, "updated_at": now, "delivered_at": None}
+
+
+def webhook_body(event, data):
+    """The event as published, for webhook receivers (JSON text)."""
+    return json.dumps({"event_id": event["event_id"], "event_type": event["event_type"],
+                       "schema_version": event["schema_version"],
+                       "occurred_at": event["occurred_at"], "producer": event["producer"],
+                       "correlation_id": event["correlation_id"],
+                       "causation_id": event.get("causation_id"), "data": data},
+                      ensure_ascii=False)
+
+
+def jsonable(data):
+    """An event's loaded data with its dates back as ISO text (as stored and posted)."""
+    return {key: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for key, value in data.items()}

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from services.notify import domain
+from services.notify import domain, events
 from services.notify.channels import DeliveryError, check_target
 
 FACTS = {
@@ -28,6 +28,12 @@ FACTS = {
     "venue_subsidy_paid": {"venue_name": "供电职工书屋", "host_union_id": 7, "period": "2026",
                            "purpose": "upkeep", "status": "paid", "amount": "2000.00"},
 }
+
+
+def test_the_event_types_are_those_with_audiences_and_those_notify_subscribes_to():
+    assert tuple(domain.AUDIENCES) == domain.EVENT_TYPES
+    assert {spec.event_type for spec in events.CONSUMED} == set(domain.EVENT_TYPES)
+    assert domain.CRITICAL <= set(domain.EVENT_TYPES)
 
 
 def test_every_event_type_has_facts_here_and_a_template_in_each_language():
@@ -135,3 +141,33 @@ def test_webhook_targets_on_private_addresses_are_refused_unless_allowed():
     check_target("http://127.0.0.1:8080/x", ["127.0.0.1"])
     with pytest.raises(DeliveryError):
         check_target("ftp://example.org/x", [])
+
+
+# (formerly test_notify_rules.py) ------------------------------------------------------
+def test_subsidy_decisions_reach_the_union_admins_and_finance():
+    data = {"union_id": 7, "activity_title": "读书会", "amount": "350.00",
+            "explanation": ["基础补助：150.00 元"], "reason": None}
+    assert domain.audiences("subsidy_granted", data) == [("union_admins", "7"), ("role", "finance")]
+    title, body = domain.render("subsidy_granted", data)
+    assert title == "活动补助已核定" and "350.00" in body and "· 基础补助：150.00 元" in body
+
+
+def test_a_decline_names_its_reason_in_chinese():
+    data = {"union_id": 7, "activity_title": "读书会", "amount": "0.00", "explanation": [],
+            "reason": "budget_exhausted"}
+    assert "补助资金预算已用尽" in domain.render("subsidy_declined", data)[1]
+
+
+def test_a_user_belongs_to_the_audiences_of_its_role_and_scope():
+    union_admin = {"user_id": 3, "role": "union_admin", "union_id": 7, "county": None}
+    assert ("union_admins", "7") in domain.audiences_of(union_admin)
+    reviewer = {"user_id": 4, "role": "county_reviewer", "union_id": None, "county": "甘州区"}
+    assert ("county_reviewers", "甘州区") in domain.audiences_of(reviewer)
+    assert ("union_admins", "7") not in domain.audiences_of(reviewer)
+
+
+def test_county_and_city_reports_go_to_the_city_which_alone_reviews_them():
+    assert domain.audiences("activity_reported", {"tier": "county", "county": "甘州区"}) == [
+        ("role", "city_admin")]
+    assert domain.audiences("activity_reported", {"tier": "grassroots", "county": "甘州区"}) == [
+        ("county_reviewers", "甘州区")]

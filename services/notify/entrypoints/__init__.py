@@ -1,0 +1,1 @@
+"""Notify's entrypoints by sub-domain, as mixins that service.py composes into one service."""

@@ -1,0 +1,28 @@
+"""Notify's word lists, one definition each (the contract re-exports them, the domain uses
+them). Pure: nothing imported."""
+
+# the events someone hears of (each has audiences and templates in domain.py); the same
+# list as the events notify subscribes to (events.CONSUMED)
+EVENT_TYPES = (
+    "activity_reported", "activity_approved", "activity_rejected", "activity_returned",
+    "subsidy_granted", "subsidy_declined", "subsidy_paid", "fund_threshold_reached",
+    "venue_evaluated", "venue_subsidy_decided", "venue_subsidy_paid",
+)
+# Subsidy decisions always reach the in-app inbox, whatever the user opted out of.
+CRITICAL = frozenset({"subsidy_granted", "subsidy_declined", "venue_subsidy_decided"})
+
+LANGUAGES = ("zh-CN", "en")
+LANGUAGE_NAMES = {"zh-CN": "简体中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh-CN"
+
+CHANNELS = ("in_app", "email", "webhook")
+CHANNEL_NAMES = {"in_app": "站内通知", "email": "电子邮件", "webhook": "Webhook"}
+USER_CHANNELS = ("in_app", "email")  # the ones a user chooses per event type
+DELIVERY_CHANNELS = ("email", "webhook")  # the ones the delivery worker sends
+
+DELIVERY_STATUSES = ("pending", "sending", "delivered", "failed")
+DELIVERY_STATUS_NAMES = {"pending": "待发送", "sending": "发送中", "delivered": "已送达",
+                         "failed": "发送失败"}
+
+# the roles of the identity the gateway passes (gateway/policy.identity)
+ROLES = ("city_admin", "county_reviewer", "union_admin", "finance", "worker", "ops")
