@@ -75,7 +75,8 @@ class ActivityRoutes:
         policy.require_read_activity(call.user, activity)
         return activity
 
-    @route("GET", "/api/v1/activities", roles=policy.ACTIVITY_READERS, query=paged(c.ActivityFilter)(),
+    @route("GET", "/api/v1/activities", roles=policy.ACTIVITY_READERS,
+           query=paged(c.ActivityFilter)(),
            response=c.ActivityPage, summary="Activities the caller may see, newest first")
     def list_activities(self, call):
         filters, limit, offset = split_paging(call.query)
@@ -182,7 +183,8 @@ class ActivityRoutes:
     def create_lecturer(self, call):
         return self._rpc("activities", "create_lecturer", call.json)
 
-    @route("GET", "/api/v1/lecturers", roles=policy.ACTIVITY_READERS, query=paged(c.LecturerFilter)(),
+    @route("GET", "/api/v1/lecturers", roles=policy.ACTIVITY_READERS,
+           query=paged(c.LecturerFilter)(),
            response=c.LecturerPage, summary="The lecturer pool (county, topic, active)")
     def list_lecturers(self, call):
         filters, limit, offset = split_paging(call.query)

@@ -37,7 +37,8 @@ def shop(service):
 def body(union_id, **changes):
     report = {"union_id": union_id, "title": "职工篮球赛", "category": "sports",
               "held_on": (local_today() - timedelta(days=1)).isoformat(), "participants": 40,
-              "expenses": "1500.00", "evidence": [{"kind": "photo", "url": "https://photos.example.org/1.jpg"}]}
+              "expenses": "1500.00", "evidence": [{"kind": "photo",
+                                                "url": "https://photos.example.org/1.jpg"}]}
     report.update(changes)
     return report
 
