@@ -1,10 +1,12 @@
 """Unions, activities and their review, the lecture programme, the four seasons,
 coverage and statistics."""
-from gateway import policy, schemas as s
+from gateway import policy
 from gateway.api import route
 from gateway.errors import ApiError, forbidden
 from gateway.routes import activities_schemas as a
-from gateway.routes.common import jsonable, split_paging
+from gateway.routes.common import split_paging
+from gateway.schemas import paged
+from services.activities import contract as c
 
 CITY = ("city_admin",)
 WORKERS = ("worker",)
@@ -31,66 +33,67 @@ def _may_review(user, activity):
 
 class ActivityRoutes:
     # unions ----------------------------------------------------------------------------
-    @route("POST", "/api/v1/unions", roles=CITY, body=s.UnionCreate(), creates=True,
-           status=201, response=a.UnionAnswer, summary="Add a union to the three-tier directory")
+    @route("POST", "/api/v1/unions", roles=CITY, body=c.UnionIn(), creates=True,
+           status=201, response=c.UnionOut, summary="Add a union to the three-tier directory")
     def create_union(self, call):
-        return self._rpc("activities", "create_union", call.body, call.user.username)
+        return self._rpc("activities", "create_union", call.json, call.user.username)
 
-    @route("GET", "/api/v1/unions/<int:union_id>", response=a.UnionAnswer, summary="A union")
+    @route("GET", "/api/v1/unions/<int:union_id>", response=c.UnionOut, summary="A union")
     def get_union(self, call, union_id):
         return self._rpc("activities", "get_union", union_id)
 
-    @route("PATCH", "/api/v1/unions/<int:union_id>", roles=CITY, body=a.UnionChange(),
-           response=a.UnionAnswer,
+    @route("PATCH", "/api/v1/unions/<int:union_id>", roles=CITY, body=c.UnionChange(),
+           response=c.UnionOut,
            summary="Rename or move a union (its activities and their history stay)")
     def change_union(self, call, union_id):
-        return self._rpc("activities", "update_union", union_id, call.body, call.user.username)
+        return self._rpc("activities", "update_union", union_id, call.json, call.user.username)
 
-    @route("GET", "/api/v1/unions/<int:union_id>/history", response=a.UnionChangeAnswer(many=True),
+    @route("GET", "/api/v1/unions/<int:union_id>/history", response=c.UnionChangeOut(many=True),
            summary="Renames and moves of a union, oldest first")
     def union_history(self, call, union_id):
         return self._rpc("activities", "union_history", union_id)
 
-    @route("GET", "/api/v1/unions", query=s.UnionQuery(), response=a.UnionPage,
+    @route("GET", "/api/v1/unions", query=paged(c.UnionFilter)(), response=c.UnionPage,
            summary="List and filter unions (level, county, parent, name or part of it)")
     def list_unions(self, call):
         filters, limit, offset = split_paging(call.query)
         return self._rpc("activities", "list_unions", filters, limit, offset)
 
     # activities ------------------------------------------------------------------------
-    @route("POST", "/api/v1/activities", roles=policy.REPORTERS, body=s.ActivityCreate(),
-           creates=True, status=201, response=a.ActivityAnswer,
+    @route("POST", "/api/v1/activities", roles=policy.REPORTERS, body=c.ActivityIn(),
+           creates=True, status=201, response=c.ActivityOut,
            summary="Report an activity the union has held (a lecture names its lecturer)")
     def report_activity(self, call):
         policy.require_owner(call.user, call.body["union_id"])
-        return self._rpc("activities", "report_activity", jsonable(call.body),
+        return self._rpc("activities", "report_activity", call.json,
                          call.user.username, call.idempotency_key)
 
     @route("GET", "/api/v1/activities/<int:activity_id>", roles=policy.ACTIVITY_READERS,
-           response=a.ActivityAnswer, summary="An activity")
+           response=c.ActivityOut, summary="An activity")
     def get_activity(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
         policy.require_read_activity(call.user, activity)
         return activity
 
-    @route("GET", "/api/v1/activities", roles=policy.ACTIVITY_READERS, query=s.ActivityQuery(),
-           response=a.ActivityPage, summary="Activities the caller may see, newest first")
+    @route("GET", "/api/v1/activities", roles=policy.ACTIVITY_READERS,
+           query=paged(c.ActivityFilter)(),
+           response=c.ActivityPage, summary="Activities the caller may see, newest first")
     def list_activities(self, call):
         filters, limit, offset = split_paging(call.query)
         return self._rpc("activities", "list_activities",
                          policy.activity_scope(call.user, filters), limit, offset)
 
     @route("PUT", "/api/v1/activities/<int:activity_id>", roles=policy.REPORTERS,
-           body=s.ActivityChanges(), response=a.ActivityAnswer,
+           body=c.ActivityChanges(), response=c.ActivityOut,
            summary="Rework a returned activity (nothing else is editable)")
     def change_activity(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
         policy.require_owner(call.user, activity["union_id"])
-        return self._rpc("activities", "update_activity", activity_id, jsonable(call.body),
+        return self._rpc("activities", "update_activity", activity_id, call.json,
                          call.user.username)
 
     @route("POST", "/api/v1/activities/<int:activity_id>/submit", roles=policy.REPORTERS,
-           body=s.ApproveBody(), response=a.ActivityAnswer,
+           body=c.ApproveIn(), response=c.ActivityOut,
            summary="Submit a returned activity again")
     def resubmit_activity(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
@@ -99,19 +102,19 @@ class ActivityRoutes:
                          call.user.username, call.body.get("comment"))
 
     @route("POST", "/api/v1/activities/<int:activity_id>/approve", roles=policy.REVIEWERS,
-           body=s.ApproveBody(), response=a.ActivityAnswer,
+           body=c.ApproveIn(), response=c.ActivityOut,
            summary="Approve a submitted activity (409 unless submitted)")
     def approve_activity(self, call, activity_id):
         return self._review(call, activity_id, "approve", call.body.get("comment"))
 
     @route("POST", "/api/v1/activities/<int:activity_id>/reject", roles=policy.REVIEWERS,
-           body=s.ReasonBody(), response=a.ActivityAnswer,
+           body=c.ReasonIn(), response=c.ActivityOut,
            summary="Reject a submitted activity (reason required)")
     def reject_activity(self, call, activity_id):
         return self._review(call, activity_id, "reject", call.body["reason"])
 
     @route("POST", "/api/v1/activities/<int:activity_id>/return", roles=policy.REVIEWERS,
-           body=s.ReasonBody(), response=a.ActivityAnswer,
+           body=c.ReasonIn(), response=c.ActivityOut,
            summary="Return a submitted activity for rework (reason required)")
     def return_activity(self, call, activity_id):
         return self._review(call, activity_id, "return", call.body["reason"])
@@ -149,7 +152,7 @@ class ActivityRoutes:
         return {"results": ordered, "approved": len(ordered) - failed, "failed": failed}
 
     @route("GET", "/api/v1/activities/<int:activity_id>/history",
-           roles=policy.ACTIVITY_READERS, response=a.HistoryAnswer(many=True),
+           roles=policy.ACTIVITY_READERS, response=c.HistoryOut(many=True),
            summary="The review trail of an activity (append-only)")
     def activity_history(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
@@ -158,16 +161,16 @@ class ActivityRoutes:
 
     # feedback --------------------------------------------------------------------------
     @route("POST", "/api/v1/activities/<int:activity_id>/feedback", roles=WORKERS,
-           body=a.FeedbackBody(), creates=True, status=201, response=a.FeedbackAnswer,
+           body=c.FeedbackIn(), creates=True, status=201, response=a.FeedbackAnswer,
            summary="A worker scores an activity 1-5 (201; 200 when it replaces their score)")
     def give_feedback(self, call, activity_id):
         answer = self._rpc("activities", "give_feedback", activity_id, call.user.id,
-                           call.user.username, call.body)
+                           call.user.username, call.json)
         return (201 if answer["created"] else 200,
                 dict(answer["feedback"], replaced=not answer["created"]))
 
     @route("GET", "/api/v1/activities/<int:activity_id>/feedback",
-           roles=policy.ACTIVITY_READERS, response=a.FeedbackSummary,
+           roles=policy.ACTIVITY_READERS, response=c.FeedbackSummary,
            summary="Scores of an activity: count, satisfaction (share of 4-5), distribution")
     def feedback_summary(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
@@ -175,44 +178,45 @@ class ActivityRoutes:
         return self._rpc("activities", "feedback_summary", activity_id)
 
     # lecturers -------------------------------------------------------------------------
-    @route("POST", "/api/v1/lecturers", roles=CITY, body=a.LecturerCreate(), creates=True,
-           status=201, response=a.LecturerAnswer, summary="Add a lecturer to the pool")
+    @route("POST", "/api/v1/lecturers", roles=CITY, body=c.LecturerIn(), creates=True,
+           status=201, response=c.LecturerOut, summary="Add a lecturer to the pool")
     def create_lecturer(self, call):
-        return self._rpc("activities", "create_lecturer", call.body)
+        return self._rpc("activities", "create_lecturer", call.json)
 
-    @route("GET", "/api/v1/lecturers", roles=policy.ACTIVITY_READERS, query=a.LecturerQuery(),
-           response=a.LecturerPage, summary="The lecturer pool (county, topic, active)")
+    @route("GET", "/api/v1/lecturers", roles=policy.ACTIVITY_READERS,
+           query=paged(c.LecturerFilter)(),
+           response=c.LecturerPage, summary="The lecturer pool (county, topic, active)")
     def list_lecturers(self, call):
         filters, limit, offset = split_paging(call.query)
         return self._rpc("activities", "list_lecturers", filters, limit, offset)
 
     @route("GET", "/api/v1/lecturers/<int:lecturer_id>", roles=policy.ACTIVITY_READERS,
-           response=a.LecturerAnswer, summary="A lecturer")
+           response=c.LecturerOut, summary="A lecturer")
     def get_lecturer(self, call, lecturer_id):
         return self._rpc("activities", "get_lecturer", lecturer_id)
 
-    @route("PATCH", "/api/v1/lecturers/<int:lecturer_id>", roles=CITY, body=a.LecturerChange(),
-           response=a.LecturerAnswer, summary="Change a lecturer, or retire one from the pool")
+    @route("PATCH", "/api/v1/lecturers/<int:lecturer_id>", roles=CITY, body=c.LecturerChange(),
+           response=c.LecturerOut, summary="Change a lecturer, or retire one from the pool")
     def change_lecturer(self, call, lecturer_id):
-        return self._rpc("activities", "update_lecturer", lecturer_id, call.body)
+        return self._rpc("activities", "update_lecturer", lecturer_id, call.json)
 
     # the four seasons, coverage, statistics --------------------------------------------
-    @route("GET", "/api/v1/seasons/<int:year>", response=a.SeasonsAnswer,
+    @route("GET", "/api/v1/seasons/<int:year>", response=c.SeasonsOut,
            summary="The four seasons (四季歌) of a year and their themes")
     def season_themes(self, call, year):
         _check_year(year)
         return self._rpc("activities", "season_themes", year)
 
-    @route("PUT", "/api/v1/seasons/<int:year>/<season>", roles=CITY, body=a.SeasonThemeBody(),
-           response=a.SeasonsAnswer,
+    @route("PUT", "/api/v1/seasons/<int:year>/<season>", roles=CITY, body=c.SeasonThemeIn(),
+           response=c.SeasonsOut,
            summary="Set a season's theme and matching categories for a year")
     def set_season_theme(self, call, year, season):
         _check_year(year)
-        return self._rpc("activities", "set_season_theme", year, season, call.body,
+        return self._rpc("activities", "set_season_theme", year, season, call.json,
                          call.user.username)
 
     @route("GET", "/api/v1/activities/coverage", roles=OVERVIEW_READERS,
-           query=a.CoverageQuery(), response=a.CoverageAnswer,
+           query=c.CoverageQuery(), response=c.CoverageOut,
            summary="Every month activities in every county: approved activities by county "
                    "and month, the gaps, and each season's theme share")
     def coverage(self, call):
@@ -220,7 +224,7 @@ class ActivityRoutes:
         return self._rpc("activities", "coverage", call.query["year"], county)
 
     @route("GET", "/api/v1/stats/activities", roles=policy.ACTIVITY_READERS,
-           query=a.StatsQuery(), response=a.StatsAnswer,
+           query=c.ActivityStatsQuery(), response=c.ActivityStatsOut,
            summary="A year's activities by county, tier, season, category and status, "
                    "and the figures the federation publishes")
     def activity_statistics(self, call):
@@ -229,8 +233,8 @@ class ActivityRoutes:
         return self._rpc("activities", "statistics", call.query["year"],
                          scope.get("county"), scope.get("union_id"))
 
-    @route("GET", "/api/v1/stats/lectures", roles=OVERVIEW_READERS, query=a.LectureQuery(),
-           response=a.LectureReport,
+    @route("GET", "/api/v1/stats/lectures", roles=OVERVIEW_READERS, query=c.LectureQuery(),
+           response=c.LectureReport,
            summary="Lecture programme: satisfaction per lecturer and programme-wide against "
                    "the 95% target; held lectures without feedback")
     def lecture_statistics(self, call):

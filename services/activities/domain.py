@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
-LEVELS = ("city", "county", "grassroots")
-CATEGORIES = ("culture", "sports", "reading", "lecture", "exhibition", "women")
-STATUSES = ("submitted", "approved", "rejected", "returned")
+from services.activities.words import (  # noqa: F401  (the contract's word lists)
+    CATEGORIES, LEVELS, REVIEW_ACTIONS, SEASON_NAMES, STATUSES)
+from services.activities.words import SEASONS as SEASON_WORDS
+
 MONTHS = tuple(range(1, 13))
 
 # 四季歌: every season a theme, and the categories that match it. The city may configure
@@ -20,7 +21,7 @@ SEASONS = {
     "autumn": {"months": (9, 10, 11), "theme": "职工读书季", "categories": ("reading",)},
     "winter": {"months": (12, 1, 2), "theme": "温暖文化季", "categories": ("culture",)},
 }
-SEASON_NAMES = {"spring": "春", "summer": "夏", "autumn": "秋", "winter": "冬"}
+assert tuple(SEASONS) == SEASON_WORDS
 # "Red May" is summer's theme, and May is its launch month: a May activity that matches
 # the summer theme matches its season's theme too (the season itself stays spring).
 LAUNCH_MONTHS = {"summer": 5}
@@ -32,6 +33,7 @@ TRANSITIONS = {
     "return": (("submitted",), "returned"),
     "resubmit": (("returned",), "submitted"),
 }
+assert tuple(TRANSITIONS) == REVIEW_ACTIONS
 REASON_REQUIRED = ("reject", "return")
 
 SATISFIED_SCORES = (4, 5)

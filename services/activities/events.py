@@ -3,6 +3,7 @@ that no consumer has to call back, and the builder that makes them from a row.""
 from marshmallow import Schema, fields, validate
 
 from services.common.events import EventSpec, Yuan, register
+from services.activities.words import LEVELS
 from services.common.money import to_yuan
 
 
@@ -12,7 +13,7 @@ class ActivityFacts(Schema):
     union_id = fields.Integer(required=True)
     union_name = fields.String(required=True)
     county = fields.String(required=True)
-    tier = fields.String(required=True, validate=validate.OneOf(["city", "county", "grassroots"]))
+    tier = fields.String(required=True, validate=validate.OneOf(LEVELS))
     category = fields.String(required=True)
     season = fields.String(required=True)
     held_on = fields.Date(required=True)
@@ -75,10 +76,11 @@ def activity_facts(activity, union, actor, comment=None, extra=None):
     return facts
 
 
-EVENT_OF_ACTION = {
-    "report": "activity_reported",
-    "resubmit": "activity_reported",
-    "approve": "activity_approved",
-    "reject": "activity_rejected",
-    "return": "activity_returned",
+# the event each step of an activity's trail publishes
+SPEC_OF_ACTION = {
+    "report": REPORTED,
+    "resubmit": REPORTED,
+    "approve": APPROVED,
+    "reject": REJECTED,
+    "return": RETURNED,
 }

@@ -1,0 +1,45 @@
+"""What every entrypoint mixin uses: the satisfaction target, paging, and the review
+trail (a history row and the event, in the caller's unit of work)."""
+from decimal import Decimal
+
+from services.activities import domain, events, metrics, queries
+from services.activities.models import Activity, Lecturer
+from services.common.clock import utcnow
+from services.common.paging import DEFAULT_LIMIT, page
+
+
+class Shared:
+    """Expects the service's `db` and `config`."""
+
+    def _target(self):
+        """The programme's satisfaction target (setting lecture_satisfaction_target)."""
+        return Decimal(str(self.config.lecture_satisfaction_target))
+
+    def _page(self, query, order, schema, limit=DEFAULT_LIMIT, offset=0):
+        with self.db.session() as session:
+            return page(session, query, order, schema, limit, offset)
+
+    def _record(self, uow, activity, union, action, from_status, actor, comment):
+        """The history row of a step and its event, in the step's unit of work."""
+        uow.session.flush()  # history rows follow the activity's own pending changes
+        uow.session.connection().execute(queries.INSERT_HISTORY, {
+            "activity_id": activity.id, "at": utcnow(), "actor": actor, "action": action,
+            "from_status": from_status, "to_status": activity.status, "comment": comment})
+        spec = events.SPEC_OF_ACTION[action]
+        uow.emit(spec.event_type, events.activity_facts(
+            activity, union, actor, comment, self._facts(uow.session, activity)))
+
+    def _facts(self, session, activity):
+        """The calendar and lecture facts of an activity, as of now."""
+        themes = queries.themes(session, activity.year)
+        extra = {"season_theme": themes[activity.season]["theme"],
+                 "season_theme_match": domain.theme_match(activity.category, activity.held_on,
+                                                          themes)}
+        if activity.lecturer_id is not None:
+            lecturer = session.get(Lecturer, activity.lecturer_id)
+            scores = session.scalars(metrics.lecture_scores_query(activity.year).where(
+                Activity.lecturer_id == activity.lecturer_id)).all()
+            extra["lecturer_name"] = lecturer.name if lecturer else None
+            extra["lecturer_satisfaction"] = domain.satisfaction(
+                scores, self._target())["satisfaction"]
+        return extra

@@ -1,0 +1,117 @@
+"""Hold first, subsidise after: a union reports an activity it has held, reworks a
+returned one; reading activities and their review trail."""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from services.activities import contract, domain, queries
+from services.activities.entrypoints.base import Shared
+from services.activities.models import Activity, HistoryEntry, Union
+from services.common.clock import local_today, utcnow
+from services.common.errors import Conflict, Invalid, expected_rpc
+from services.common.lookup import storable_id
+from services.common.schema import load
+
+rpc = expected_rpc()
+HISTORY_OUT = contract.HistoryOut(many=True)
+
+
+class ReportEntrypoints(Shared):
+    @rpc
+    def report_activity(self, payload, actor, request_key=None):
+        """request_key (the client's Idempotency-Key) makes a retry after an unclear
+        failure (a timeout, a crash after commit) find the first report, not make a second."""
+        data = load(contract.ActivityIn(), payload)
+        if request_key:
+            earlier = self._reported_with(data["union_id"], request_key)
+            if earlier is not None:
+                return earlier
+        with self.db.unit_of_work() as uow:
+            union = queries.union_or_invalid(uow.session, data["union_id"])
+            self._check_report(uow.session, data, union)
+            now = utcnow()
+            activity = Activity(
+                **_activity_fields(data), union_id=union.id, county=union.county,
+                tier=domain.tier_of(union.level), status="submitted", reported_by=actor,
+                request_key=request_key, created_at=now, updated_at=now)
+            uow.session.add(activity)
+            try:
+                uow.session.flush()
+            except IntegrityError:  # a twin of this retry committed first
+                # nothing of ours is left to commit: the twin's report is the answer
+                uow.session.rollback()
+                return self._reported_with(data["union_id"], request_key)
+            self._record(uow, activity, union, "report", None, actor, None)
+            answer = queries.ACTIVITY_OUT.dump(activity)
+        return answer
+
+    def _reported_with(self, union_id, request_key):
+        with self.db.session() as session:
+            activity = session.scalars(select(Activity).where(
+                Activity.union_id == union_id, Activity.request_key == request_key)).first()
+            return None if activity is None else queries.ACTIVITY_OUT.dump(activity)
+
+    @rpc
+    def update_activity(self, activity_id, payload, actor):
+        """The owner's rework of a returned activity; nothing else is editable."""
+        data = load(contract.ActivityChanges(), payload)
+        with self.db.unit_of_work() as uow:
+            activity = queries.activity(uow.session, activity_id)
+            if activity.status != "returned":
+                raise Conflict("only a returned activity can be changed",
+                               {"status": activity.status})
+            union = uow.session.get(Union, activity.union_id)
+            self._check_report(uow.session, data, union)
+            for key, value in _activity_fields(data).items():
+                setattr(activity, key, value)
+            activity.updated_at = utcnow()
+            uow.session.add(HistoryEntry(activity_id=activity.id, at=utcnow(), actor=actor,
+                                         action="edit", from_status="returned",
+                                         to_status="returned", comment=None))
+            answer = queries.ACTIVITY_OUT.dump(activity)
+        return answer
+
+    @rpc
+    def get_activity(self, activity_id):
+        with self.db.session() as session:
+            return queries.ACTIVITY_OUT.dump(queries.activity(session, activity_id))
+
+    @rpc
+    def get_activities(self, activity_ids):
+        """{str(id): activity} of those that exist (for per-item checks in bulk calls)."""
+        with self.db.session() as session:
+            rows = session.scalars(select(Activity).where(
+                Activity.id.in_([i for i in activity_ids if storable_id(i)]))).all()
+            return {str(row.id): queries.ACTIVITY_OUT.dump(row) for row in rows}
+
+    @rpc
+    def list_activities(self, filters=None, limit=50, offset=0):
+        filters = load(contract.ActivityFilter(), filters)
+        query = select(Activity).filter_by(**filters)
+        return self._page(query, Activity.id.desc(), queries.ACTIVITY_OUT, limit, offset)
+
+    @rpc
+    def history(self, activity_id):
+        with self.db.session() as session:
+            queries.activity(session, activity_id)
+            rows = session.scalars(select(HistoryEntry).where(
+                HistoryEntry.activity_id == activity_id).order_by(HistoryEntry.id)).all()
+            return HISTORY_OUT.dump(rows)
+
+    def _check_report(self, session, data, union):
+        errors = domain.report_errors(data, queries.union_dict(union), local_today(),
+                                      self.config.reporting_window_days,
+                                      self.config.participants_factor)
+        errors.update(domain.lecturer_errors(
+            data["category"], queries.lecturer_state(session, data.get("lecturer_id"))))
+        if errors:
+            raise Invalid("activity report rejected", errors)
+
+
+def _activity_fields(data):
+    return {
+        "title": data["title"], "category": data["category"], "held_on": data["held_on"],
+        "year": data["held_on"].year, "season": domain.season_of(data["held_on"]),
+        "participants": data["participants"], "expenses_fen": data["expenses"],
+        "evidence": data["evidence"], "venue_id": data["venue_id"],
+        "lecturer_id": data["lecturer_id"], "description": data["description"],
+    }
