@@ -3,7 +3,6 @@ from marshmallow import Schema, ValidationError, RAISE, fields
 
 from services.common import money
 from services.common.clock import iso
-from services.common.errors import Invalid
 
 
 class Strict(Schema):
@@ -37,6 +36,9 @@ class UtcDateTime(fields.Field):
 
 def load(schema, payload):
     """Validate or raise Invalid with each bad field named."""
+    # imported here: errors registers with nameko, and a contract module (which imports
+    # this one) must stay importable without nameko
+    from services.common.errors import Invalid
     try:
         return schema.load(payload if payload is not None else {})
     except ValidationError as exc:
