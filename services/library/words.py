@@ -18,7 +18,7 @@ VENUE_KINDS = {
 }
 VENUE_STATUSES = {"open": "开放", "closed": "已关闭"}
 COPY_STATUSES = {"available": "在架", "on_loan": "借出"}
-LOAN_STATUSES = {"open": "借阅中", "overdue": "逾期", "returned": "已归还"}
+LOAN_STATUSES = {"open": "借阅中", "returned": "已归还", "overdue": "逾期"}
 # the four goods (四好) and what else a venue is scored on, in the order they are shown
 CRITERIA = {
     "site": "阵地好",

@@ -51,13 +51,17 @@ def changes_of(schema, name):
     for key, field in schema._declared_fields.items():
         declared[key] = field = copy.deepcopy(field)
         field.required, field.load_default = False, missing
-    return Strict.from_dict(declared, name=name)
+    made = Strict.from_dict(declared, name=name)
+    made.__module__ = schema.__module__
+    return made
 
 
 def listing(name, item, **more):
     """A list's answer: {"items": [...], "total": N} (and more)."""
-    return Strict.from_dict(dict(items=fields.List(fields.Nested(item)), total=fields.Integer(),
+    made = Strict.from_dict(dict(items=fields.List(fields.Nested(item)), total=fields.Integer(),
                                  **more), name=name)
+    made.__module__ = item.__module__
+    return made
 
 
 def named(words, key):

@@ -2,7 +2,7 @@
 season; venues idle in a period."""
 from datetime import timedelta
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from services.common.paging import page
 from services.common.schema import load
@@ -60,9 +60,9 @@ class StatisticsEntrypoints:
         data = stats_filter(filters)
         with self.db.session() as session:
             query = queries.venue_query(data).where(Venue.status == "open")
-            lent = select(distinct(Loan.venue_id)).where(
+            lent = select(Loan.venue_id).distinct().where(
                 Loan.borrowed_on >= data["date_from"], Loan.borrowed_on <= data["date_to"])
-            active = select(distinct(VenueActivity.venue_id)).where(
+            active = select(VenueActivity.venue_id).distinct().where(
                 VenueActivity.held_on >= data["date_from"],
                 VenueActivity.held_on <= data["date_to"])
             query = query.where(Venue.id.not_in(lent), Venue.id.not_in(active))
