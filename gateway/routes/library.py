@@ -5,6 +5,8 @@ from gateway.errors import forbidden, invalid
 from gateway.models import User
 from gateway.routes import library_schemas as ls
 from gateway.routes.common import jsonable, split_paging
+from gateway.schemas import Paging, paged
+from services.library import contract
 from services.common.errors import NotFound
 
 CITY = ["city_admin"]
@@ -12,99 +14,101 @@ CITY = ["city_admin"]
 
 class LibraryRoutes:
     # venues ----------------------------------------------------------------------------
-    @route("POST", "/api/v1/venues", roles=CITY, body=ls.VenueCreate(), creates=True,
-           status=201, response=ls.VenueAnswer,
+    @route("POST", "/api/v1/venues", roles=CITY, body=contract.VenueIn(), creates=True,
+           status=201, response=contract.VenueOut,
            summary="Register a venue of the reading network")
     def register_venue(self, call):
         self._check_host_union(call.body)
-        return self._rpc("library", "register_venue", call.body, call.user.username)
+        return self._rpc("library", "register_venue", call.json, call.user.username)
 
-    @route("GET", "/api/v1/venues/<int:venue_id>", response=ls.VenueAnswer, summary="A venue")
+    @route("GET", "/api/v1/venues/<int:venue_id>", response=contract.VenueOut, summary="A venue")
     def get_venue(self, call, venue_id):
         return self._rpc("library", "get_venue", venue_id)
 
-    @route("GET", "/api/v1/venues", query=ls.VenueQuery(), response=ls.VenueList,
+    @route("GET", "/api/v1/venues", query=paged(contract.VenueFilter)(), response=contract.VenueList,
            summary="List venues; filter by kind, county, status, host union or name")
     def list_venues(self, call):
         filters, limit, offset = split_paging(call.query)
         return self._rpc("library", "list_venues", filters, limit, offset)
 
-    @route("PATCH", "/api/v1/venues/<int:venue_id>", roles=CITY, body=ls.VenueChange(),
-           response=ls.VenueAnswer, summary="Change a venue's details (any subset of fields)")
+    @route("PATCH", "/api/v1/venues/<int:venue_id>", roles=CITY, body=contract.VenueChanges(),
+           response=contract.VenueOut, summary="Change a venue's details (any subset of fields)")
     def change_venue(self, call, venue_id):
         if not call.body:
             raise invalid({"_schema": ["give at least one field to change"]})
         self._check_host_union(call.body)
-        return self._rpc("library", "update_venue", venue_id, call.body, call.user.username)
+        return self._rpc("library", "update_venue", venue_id, call.json, call.user.username)
 
-    @route("POST", "/api/v1/venues/<int:venue_id>/close", roles=CITY, body=ls.CloseBody(),
-           response=ls.VenueAnswer,
+    @route("POST", "/api/v1/venues/<int:venue_id>/close", roles=CITY, body=contract.CloseIn(),
+           response=contract.VenueOut,
            summary="Close a venue; its holdings, loans and evaluations stay as history")
     def close_venue(self, call, venue_id):
         return self._rpc("library", "close_venue", venue_id, call.body["reason"],
                          call.user.username)
 
-    @route("POST", "/api/v1/venues/<int:venue_id>/reopen", roles=CITY, body=ls.ReopenBody(),
-           response=ls.VenueAnswer, summary="Reopen a closed venue")
+    @route("POST", "/api/v1/venues/<int:venue_id>/reopen", roles=CITY, body=contract.ReopenIn(),
+           response=contract.VenueOut, summary="Reopen a closed venue")
     def reopen_venue(self, call, venue_id):
         return self._rpc("library", "reopen_venue", venue_id, call.body["comment"],
                          call.user.username)
 
     @route("GET", "/api/v1/venues/<int:venue_id>/history", roles=policy.LIBRARY_READERS,
-           response=ls.VenueHistoryEntry(many=True),
+           response=contract.VenueChangeOut(many=True),
            summary="A venue's history: registered, changed, closed, reopened")
     def venue_history(self, call, venue_id):
         return self._rpc("library", "venue_history", venue_id)
 
-    @route("GET", "/api/v1/venues/summary", query=ls.SummaryQuery(), response=ls.NetworkSummary,
+    @route("GET", "/api/v1/venues/summary", query=contract.SummaryFilter(),
+           response=contract.NetworkSummary,
            summary="The network by county and kind: venues, floor area, seats, e-reading devices")
     def network_summary(self, call):
         return self._rpc("library", "network_summary", call.query)
 
     # holdings --------------------------------------------------------------------------
     @route("POST", "/api/v1/venues/<int:venue_id>/holdings", roles=policy.LIBRARY_STAFF,
-           body=ls.HoldingsCreate(), creates=True, status=201, response=ls.HoldingsAnswer,
+           body=contract.HoldingsIn(), creates=True, status=201,
+           response=contract.HoldingsOut,
            summary="Add copies of a book (by ISBN) to a venue's holdings")
     def add_holdings(self, call, venue_id):
         policy.require_venue_staff(call.user, self._rpc("library", "get_venue", venue_id))
-        return self._rpc("library", "add_holdings", venue_id, call.body, call.user.username)
+        return self._rpc("library", "add_holdings", venue_id, call.json, call.user.username)
 
-    @route("GET", "/api/v1/venues/<int:venue_id>/holdings", query=ls.Paging(),
-           response=ls.BookList, summary="The titles a venue holds, with copies and available")
+    @route("GET", "/api/v1/venues/<int:venue_id>/holdings", query=Paging(),
+           response=contract.BookList, summary="The titles a venue holds, with copies and available")
     def venue_holdings(self, call, venue_id):
         return self._rpc("library", "venue_holdings", venue_id, call.query["limit"],
                          call.query["offset"])
 
-    @route("POST", "/api/v1/books", roles=policy.LIBRARY_STAFF, body=ls.BookCreate(),
-           creates=True, status=201, response=ls.BookAnswer,
+    @route("POST", "/api/v1/books", roles=policy.LIBRARY_STAFF, body=contract.BookIn(),
+           creates=True, status=201, response=contract.BookOut,
            summary="Catalogue a book by its ISBN (ISBN-10 or -13, stored as ISBN-13)")
     def add_book(self, call):
-        return self._rpc("library", "add_book", call.body)
+        return self._rpc("library", "add_book", call.json)
 
-    @route("GET", "/api/v1/books", query=ls.BookQuery(), response=ls.BookList,
+    @route("GET", "/api/v1/books", query=paged(contract.BookFilter)(), response=contract.BookList,
            summary="Search the catalogue by ISBN, title or venue")
     def list_books(self, call):
         filters, limit, offset = split_paging(call.query)
         return self._rpc("library", "list_books", filters, limit, offset)
 
-    @route("GET", "/api/v1/books/<int:book_id>", response=ls.BookWithCopies,
+    @route("GET", "/api/v1/books/<int:book_id>", response=contract.BookWithCopies,
            summary="A book with its copies across the network")
     def get_book(self, call, book_id):
         return self._rpc("library", "get_book", book_id)
 
-    @route("GET", "/api/v1/copies", query=ls.CopyQuery(), response=ls.CopyList,
+    @route("GET", "/api/v1/copies", query=paged(contract.CopyFilter)(), response=contract.CopyList,
            summary="Copies by venue, book, ISBN, barcode or status")
     def list_copies(self, call):
         filters, limit, offset = split_paging(call.query)
         return self._rpc("library", "list_copies", filters, limit, offset)
 
-    @route("GET", "/api/v1/copies/<int:copy_id>", response=ls.CopyDetail,
+    @route("GET", "/api/v1/copies/<int:copy_id>", response=contract.CopyDetail,
            summary="A copy with its moves between venues")
     def get_copy(self, call, copy_id):
         return self._rpc("library", "get_copy", copy_id)
 
     @route("POST", "/api/v1/copies/<int:copy_id>/move", roles=policy.LIBRARY_STAFF,
-           body=ls.MoveBody(), response=ls.CopyDetail,
+           body=contract.MoveIn(), response=contract.CopyDetail,
            summary="Move a copy to another venue; its loan history stays with it")
     def move_copy(self, call, copy_id):
         copy = self._rpc("library", "get_copy", copy_id)
@@ -115,15 +119,16 @@ class LibraryRoutes:
             except NotFound:
                 raise invalid({"venue_id": ["no such venue"]}) from None
             policy.require_venue_staff(call.user, target)
-        return self._rpc("library", "move_copy", copy_id, call.body, call.user.username)
+        return self._rpc("library", "move_copy", copy_id, call.json, call.user.username)
 
     # loans -----------------------------------------------------------------------------
     @route("POST", "/api/v1/loans", roles=policy.BORROWERS, body=ls.LoanCreate(), creates=True,
-           status=201, response=ls.LoanAnswer,
+           status=201, response=contract.LoanOut,
            summary="Borrow a copy (a worker for itself; venue staff for a worker)")
     def lend(self, call):
-        body = dict(call.body)
-        borrower_id = body.pop("borrower_id")
+        body = dict(call.json)  # the service loads it again with contract.LoanIn
+        borrower_id = call.body["borrower_id"]
+        body.pop("borrower_id", None)
         if call.user.role == "worker":
             if borrower_id not in (None, call.user.id):
                 raise forbidden("a worker borrows for itself only")
@@ -136,7 +141,7 @@ class LibraryRoutes:
         return self._rpc("library", "lend", body, borrower, call.user.username)
 
     @route("GET", "/api/v1/loans", roles=policy.BORROWERS + ("county_reviewer",),
-           query=ls.LoanQuery(), response=ls.LoanList,
+           query=paged(contract.LoanFilter)(), response=contract.LoanList,
            summary="Loans the caller may see (a worker: its own), newest first")
     def list_loans(self, call):
         filters, limit, offset = split_paging(call.query)
@@ -144,7 +149,7 @@ class LibraryRoutes:
                          limit, offset)
 
     @route("GET", "/api/v1/loans/overdue", roles=["city_admin", "union_admin", "county_reviewer"],
-           query=ls.OverdueQuery(), response=ls.LoanList,
+           query=paged(contract.OverdueFilter)(), response=contract.LoanList,
            summary="Open loans past their due date, longest overdue first")
     def overdue_loans(self, call):
         filters, limit, offset = split_paging(call.query)
@@ -153,21 +158,21 @@ class LibraryRoutes:
                          limit, offset)
 
     @route("GET", "/api/v1/loans/<int:loan_id>", roles=policy.BORROWERS + ("county_reviewer",),
-           response=ls.LoanAnswer, summary="A loan")
+           response=contract.LoanOut, summary="A loan")
     def get_loan(self, call, loan_id):
         loan = self._rpc("library", "get_loan", loan_id)
         policy.require_read_loan(call.user, loan)
         return loan
 
     @route("POST", "/api/v1/loans/<int:loan_id>/return", roles=policy.BORROWERS,
-           body=ls.ReturnBody(), response=ls.LoanAnswer,
+           body=contract.ReturnIn(), response=contract.LoanOut,
            summary="Return a borrowed copy (at its venue, or at another open venue)")
     def return_loan(self, call, loan_id):
         policy.require_handle_loan(call.user, self._rpc("library", "get_loan", loan_id))
-        return self._rpc("library", "return_loan", loan_id, call.body, call.user.username)
+        return self._rpc("library", "return_loan", loan_id, call.json, call.user.username)
 
     @route("POST", "/api/v1/loans/<int:loan_id>/renew", roles=policy.BORROWERS,
-           body=ls.RenewBody(), response=ls.LoanAnswer,
+           body=ls.RenewBody(), response=contract.LoanOut,
            summary="Renew a loan that is not overdue (a limited number of times)")
     def renew_loan(self, call, loan_id):
         policy.require_handle_loan(call.user, self._rpc("library", "get_loan", loan_id))
@@ -175,14 +180,15 @@ class LibraryRoutes:
 
     # four-goods evaluations ------------------------------------------------------------
     @route("POST", "/api/v1/venues/<int:venue_id>/evaluations", roles=policy.REVIEWERS,
-           body=ls.EvaluationCreate(), creates=True, status=201, response=ls.EvaluationAnswer,
+           body=contract.EvaluationIn(), creates=True, status=201,
+           response=contract.EvaluationOut,
            summary="Score a venue on the four goods (四好) for a period; total and rating follow")
     def evaluate_venue(self, call, venue_id):
         policy.require_evaluate_venue(call.user, self._rpc("library", "get_venue", venue_id))
-        return self._rpc("library", "evaluate_venue", venue_id, call.body, call.user.username)
+        return self._rpc("library", "evaluate_venue", venue_id, call.json, call.user.username)
 
     @route("GET", "/api/v1/evaluations", roles=policy.LIBRARY_READERS,
-           query=ls.EvaluationQuery(), response=ls.EvaluationList,
+           query=paged(contract.EvaluationFilter)(), response=contract.EvaluationList,
            summary="Four-goods evaluations the caller may see, newest first")
     def list_evaluations(self, call):
         filters, limit, offset = split_paging(call.query)
@@ -190,7 +196,7 @@ class LibraryRoutes:
                          limit, offset)
 
     @route("GET", "/api/v1/evaluations/<int:evaluation_id>", roles=policy.LIBRARY_READERS,
-           response=ls.EvaluationAnswer, summary="A four-goods evaluation with its explanation")
+           response=contract.EvaluationOut, summary="A four-goods evaluation with its explanation")
     def get_evaluation(self, call, evaluation_id):
         evaluation = self._rpc("library", "get_evaluation", evaluation_id)
         scope = policy.library_scope(call.user, {})
@@ -199,27 +205,27 @@ class LibraryRoutes:
         return evaluation
 
     @route("GET", "/api/v1/evaluation-scheme", roles=policy.LIBRARY_READERS,
-           response=ls.SchemeAnswer,
+           response=contract.SchemeOut,
            summary="The current four-goods scheme: criteria, activity credit, rating bands")
     def evaluation_scheme(self, call):
         return self._rpc("library", "evaluation_scheme")
 
-    @route("PUT", "/api/v1/evaluation-scheme", roles=CITY, body=ls.SchemeBody(),
-           response=ls.SchemeAnswer,
+    @route("PUT", "/api/v1/evaluation-scheme", roles=CITY, body=contract.SchemeIn(),
+           response=contract.SchemeOut,
            summary="Set a new version of the four-goods scheme (later evaluations use it)")
     def set_evaluation_scheme(self, call):
-        return self._rpc("library", "set_evaluation_scheme", call.body, call.user.username)
+        return self._rpc("library", "set_evaluation_scheme", call.json, call.user.username)
 
     # reading statistics ----------------------------------------------------------------
     @route("GET", "/api/v1/library/statistics", roles=policy.LIBRARY_READERS,
-           query=ls.StatsQuery(), response=ls.LoanStatistics,
+           query=contract.StatsFilter(), response=contract.LoanStatistics,
            summary="Loans and active readers per venue, county and month in a period")
     def loan_statistics(self, call):
         return self._rpc("library", "loan_statistics",
                          jsonable(policy.library_scope(call.user, call.query, "county")))
 
     @route("GET", "/api/v1/library/reading-season", roles=policy.LIBRARY_READERS,
-           query=ls.SeasonQuery(), response=ls.ReadingSeason,
+           query=contract.SeasonFilter(), response=contract.ReadingSeason,
            summary="The autumn reading season's figures (职工读书季, September to November)")
     def reading_season(self, call):
         filters = dict(call.query)
@@ -228,7 +234,7 @@ class LibraryRoutes:
                          policy.library_scope(call.user, filters, "county"))
 
     @route("GET", "/api/v1/library/idle-venues", roles=policy.LIBRARY_READERS,
-           query=ls.IdleQuery(), response=ls.IdleVenues,
+           query=paged(contract.StatsFilter)(), response=contract.IdleVenues,
            summary="Open venues without a loan or an approved activity in a period")
     def idle_venues(self, call):
         filters, limit, offset = split_paging(call.query)

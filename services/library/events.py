@@ -3,6 +3,7 @@ from marshmallow import Schema, fields
 
 from services.activities import events as activity_events
 from services.common.events import EventSpec, register, subscribe
+from services.library.words import RATINGS, VENUE_KINDS
 
 
 class VenueFacts(Schema):
@@ -44,3 +45,24 @@ VENUE_REGISTERED, VENUE_EVALUATED = register(
 
 # a venue's activity credit counts the approved activities it hosted
 subscribe("library", activity_events.APPROVED)
+
+
+# payload builders: what the entrypoints emit ------------------------------------------
+def venue_registered(venue):
+    return {"venue_id": venue.id, "name": venue.name, "kind": venue.kind,
+            "county": venue.county, "host_union_id": venue.host_union_id}
+
+
+def venue_evaluated(venue, evaluation, scheme_version):
+    """Enough for a venue subsidy or a notice without calling back."""
+    return dict(
+        venue_registered(venue), evaluation_id=evaluation.id, period=evaluation.period,
+        total=evaluation.total, rating=evaluation.rating,
+        kind_name=VENUE_KINDS[venue.kind], year=evaluation.period_start.year,
+        period_start=evaluation.period_start.isoformat(),
+        period_end=evaluation.period_end.isoformat(), max_total=evaluation.max_total,
+        rating_name=RATINGS[evaluation.rating],
+        scores={c["key"]: c["score"] for c in evaluation.criteria},
+        activities_counted=evaluation.activities_counted, floor_area_m2=venue.floor_area_m2,
+        seats=venue.seats, e_reading_devices=venue.e_reading_devices,
+        scheme_version=scheme_version, evaluator=evaluation.evaluator)
