@@ -3,7 +3,9 @@
     python scripts/dead_letters.py list [SERVICE]
     python scripts/dead_letters.py redrive SERVICE [ID ...]
 
-Uses CM_AMQP_URI like every process (the ops role's gateway routes do the same).
+Uses CM_AMQP_URI like every process (the ops role's gateway routes do the same); the
+calls are signed with the system's RPC signing key (CM_RPC_SIGNING_KEY, or the one kept
+in CM_DATA_DIR), see services/common/standalone.py.
 """
 import warnings
 
@@ -19,9 +21,8 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
-
 from services.common.settings import settings_or_exit  # noqa: E402
+from services.common.standalone import SignedCluster  # noqa: E402
 
 SERVICES = ("activities", "subsidies", "library", "notify")
 
@@ -29,8 +30,7 @@ SERVICES = ("activities", "subsidies", "library", "notify")
 def main(argv):
     if not argv or argv[0] not in ("list", "redrive") or (argv[0] == "redrive" and len(argv) < 2):
         sys.exit(__doc__)
-    config = {"AMQP_URI": settings_or_exit().amqp_uri}
-    with ClusterRpcProxy(config, timeout=30) as cluster:
+    with SignedCluster(settings_or_exit(), actor="scripts/dead_letters") as cluster:
         if argv[0] == "list":
             for service in argv[1:] or SERVICES:
                 for letter in getattr(cluster, service).list_dead_letters():
