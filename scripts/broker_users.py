@@ -10,7 +10,8 @@ registered by services.catalogue) and nameko's RPC naming:
 - a producer publishes to its `<producer>.events` exchange only, and declares (and binds)
   the queues its events feed;
 - a consumer declares, binds and reads its own event queues and their retry queues
-  (`<queue>.retry.<delay>s`, reached through the default exchange);
+  (`<queue>.retry.<delay>s`, reached through the default exchange: write on
+  `amq.default`, which RabbitMQ cannot narrow to some queues; see deploy/README.md);
 - the gateway and the tools declare their own reply queues (`rpc.reply-gateway-*`,
   `rpc.reply-standalone_rpc_proxy-*`) and may publish commands (`<service>.<method>`).
 
@@ -90,7 +91,8 @@ def permissions(process):
     write = [rpc, queue, own_exchange, _any_of(fed), _any_of(consumed), retries,
              # retries and re-driven dead letters go through the default exchange
              r"amq\.default" if consumed else None]
-    read = [rpc, queue, own_exchange, _any_of(consumed), _any_of(sources)]
+    # declaring a queue that dead-letters (a retry queue) needs read on it too
+    read = [rpc, queue, own_exchange, _any_of(consumed), retries, _any_of(sources)]
     return {"configure": _regex(configure), "write": _regex(write), "read": _regex(read),
             "topic": {RPC_EXCHANGE: {"write": "^%s$" % UUID,
                                      "read": "^%s\\.\\*$" % re.escape(process)}}}

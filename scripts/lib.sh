@@ -20,10 +20,14 @@ ensure_venv() {
     say "creating the virtual environment in .venv"
     "$base" -m venv "$VENV"
   fi
-  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/requirements.lock" "$stamp"; then
-    say "installing the pinned packages (requirements.lock)"
-    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.lock"
-    cp "$ROOT/requirements.lock" "$stamp"
+  # the runtime set (requirements.lock, what the image carries) and the development and
+  # test set (requirements-dev.lock), both pinned with hashes
+  local locks; locks="$(cat "$ROOT/requirements.lock" "$ROOT/requirements-dev.lock")"
+  if [ ! -f "$stamp" ] || [ "$locks" != "$(cat "$stamp")" ]; then
+    say "installing the pinned packages (requirements.lock, requirements-dev.lock)"
+    "$PY" -m pip install -q --disable-pip-version-check --require-hashes \
+      -r "$ROOT/requirements.lock" -r "$ROOT/requirements-dev.lock"
+    printf '%s' "$locks" > "$stamp"
   fi
 }
 
