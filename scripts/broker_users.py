@@ -17,6 +17,7 @@ registered by services.catalogue) and nameko's RPC naming:
 
     python scripts/broker_users.py definitions VHOST [--secrets FILE]   # JSON to import
     python scripts/broker_users.py uris AMQP_URI [--secrets FILE]       # NAME=URI lines
+    python scripts/broker_users.py placeholders    # deploy/'s local definitions (CHANGE-ME)
 
 `definitions` prints a RabbitMQ definitions document (users with password hashes,
 permissions, topic permissions) for `rabbitmqctl import_definitions`; the passwords live
@@ -170,7 +171,31 @@ def uris(base_uri, passwords):
             for process in PROCESSES}
 
 
+PLACEHOLDER_ADMIN = ("culture_matrix", "CHANGE-ME-local-rabbitmq")
+
+
+def placeholder_password(process):
+    return "CHANGE-ME-local-rabbitmq-%s" % process
+
+
+def placeholder_definitions():
+    """The local broker's definitions in deploy/ (vhost "/"): the per-process users with
+    the placeholder passwords of base/secret.yaml, and an administrator for the UI."""
+    document = definitions("/", {process: placeholder_password(process)
+                                 for process in PROCESSES})
+    name, password = PLACEHOLDER_ADMIN
+    document["users"].append({"name": name, "password_hash": password_hash(password),
+                              "hashing_algorithm": "rabbit_password_hashing_sha256",
+                              "tags": ["administrator"]})
+    document["permissions"].append({"user": name, "vhost": "/", "configure": ".*",
+                                    "write": ".*", "read": ".*"})
+    return document
+
+
 def main(argv):
+    if argv[:1] == ["placeholders"]:
+        print(json.dumps(placeholder_definitions(), indent=1))
+        return
     if len(argv) < 2 or argv[0] not in ("definitions", "uris"):
         sys.exit(__doc__)
     secrets_file = "var/broker-users.json"
