@@ -127,6 +127,21 @@ def test_signatures_bind_every_part_of_the_call():
             bad()
 
 
+def test_the_gateway_signs_for_the_signed_in_user():
+    """gateway.rpc takes the acting user from the route's Call; without one it acts as
+    the gateway itself."""
+    from types import SimpleNamespace
+
+    from gateway.api import Call
+    from gateway.rpc import acting_user
+    user = SimpleNamespace(id=3, username="rev_ganzhou", role="county_reviewer")
+    worker = SimpleNamespace(args=(Call(request_id="r", user=user),))
+    assert acting_user(worker) == {"username": "rev_ganzhou", "role": "county_reviewer"}
+    assert acting_user(SimpleNamespace(args=(Call(request_id="r"),))) == \
+        {"username": "gateway", "role": "system"}
+    assert acting_user(SimpleNamespace(args=())) == {"username": "gateway", "role": "system"}
+
+
 def test_a_placeholder_signing_key_is_refused(tmp_path):
     from services.common.settings import load_settings
     for placeholder in ("CHANGE-ME-rpc-signing-key-in-production-please", "short"):

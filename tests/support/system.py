@@ -21,7 +21,8 @@ from tests.support.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("activities", "subsidies", "library", "notify")
 OFFSETS = {"gateway": 0, "activities": 1, "subsidies": 2, "library": 3, "notify": 4}
-ADMIN = ("admin", "admin-password-for-tests")
+# passes the gateway's password policy (not containing the username, not common)
+ADMIN = ("admin", "Heihe-river-tests-2031")
 
 
 def free_port_block(size=5):
