@@ -2,8 +2,8 @@
 
 The services' RPC entrypoint: a call runs only with a valid signature (services.common.signing).
 
-A missing, expired or forged signature, or one made for another service, method or other
-arguments, is answered with CallRefused before any worker runs: nothing changes. The
+A missing, expired or forged signature, one made for another service, method or other
+arguments, or one seen before (a replay) is answered with CallRefused before any worker runs: nothing changes. The
 verified acting user rides in the worker's context data as `actor` and `actor_role`.
 """
 import logging
@@ -22,6 +22,7 @@ class SignedRpc(Rpc):
     def setup(self):
         super().setup()
         self.signing_key = signing.load_key(self.container.config["CM"])
+        self.seen = signing.SeenSignatures()
 
     def handle_message(self, body, message):
         try:
@@ -31,7 +32,8 @@ class SignedRpc(Rpc):
         headers = message.headers or {}
         try:
             actor = signing.verify(self.signing_key, self.container.service_name,
-                                   self.method_name, args, kwargs, headers.get(signing.HEADER))
+                                   self.method_name, args, kwargs, headers.get(signing.HEADER),
+                                   seen=self.seen)
         except signing.SignatureError as exc:
             log.warning("refused an RPC to %s.%s: %s", self.container.service_name,
                         self.method_name, exc)

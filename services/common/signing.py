@@ -9,7 +9,8 @@ verifies the signature before any worker runs.
 The signature is an HMAC-SHA256 over: the target service, the method, a digest of the
 arguments (as they travel: JSON), the acting user (username and role), the time it was
 made and when it expires (60 seconds later). A signature made for one call is worthless
-for another method, other arguments or another service; an old one expires.
+for another method, other arguments or another service; an old one expires; a service
+accepts each one once (its nonce is remembered until it expires).
 
 It travels as the message header `cm-signature`: `<payload as base64url>.<mac>`.
 """
@@ -67,8 +68,27 @@ def sign(key, service, method, args, kwargs, actor, ttl=TTL_SECONDS, now=None):
     return "%s.%s" % (payload_b64, _mac(key, payload_b64))
 
 
-def verify(key, service, method, args, kwargs, token, now=None):
-    """The acting user {"username", "role"} of a valid signature; SignatureError otherwise."""
+class SeenSignatures:
+    """The nonces of the signatures one process accepted, until they expire: the same
+    signed message delivered twice (a replay) is refused the second time."""
+
+    def __init__(self):
+        self._expiry = {}
+        self._next_purge = 0
+
+    def first_use(self, nonce, expires, now):
+        if now >= self._next_purge:
+            self._expiry = {n: e for n, e in self._expiry.items() if e > now}
+            self._next_purge = now + 10
+        if nonce in self._expiry:
+            return False
+        self._expiry[nonce] = expires
+        return True
+
+
+def verify(key, service, method, args, kwargs, token, now=None, seen=None):
+    """The acting user {"username", "role"} of a valid signature; SignatureError otherwise.
+    With `seen` (SeenSignatures), a signature is accepted once."""
     if not token or not isinstance(token, (str, bytes)):
         raise SignatureError("the call is not signed")
     if isinstance(token, bytes):
@@ -95,6 +115,8 @@ def verify(key, service, method, args, kwargs, token, now=None):
                              % (payload.get("svc"), payload.get("m")))
     if payload.get("d") != args_digest(args, kwargs):
         raise SignatureError("the signature is for other arguments")
+    if seen is not None and not seen.first_use(payload.get("n"), payload["exp"], current):
+        raise SignatureError("the signature was used before (a replay)")
     return {"username": payload.get("u"), "role": payload.get("r")}
 
 

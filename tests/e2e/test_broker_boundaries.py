@@ -91,6 +91,17 @@ def test_a_signature_replayed_for_another_method_or_arguments_is_refused(
     assert _state(world, submitted) == before
 
 
+def test_the_same_signed_call_replayed_is_refused(world, submitted, monkeypatch):
+    key = world.system.signing_key()
+    once = signing.sign(key, "activities", "get_activity", (submitted["id"],), {},
+                        {"username": "rev_ganzhou", "role": "county_reviewer"})
+    monkeypatch.setattr(signing, "sign", lambda *args, **kwargs: once)
+    with world.system.rpc(actor="replayer") as cluster:
+        assert cluster.activities.get_activity(submitted["id"])["id"] == submitted["id"]
+        with pytest.raises(CallRefused, match="used before"):
+            cluster.activities.get_activity(submitted["id"])
+
+
 def test_a_signed_call_works_and_the_gateway_signs_its_own(world, submitted):
     with world.system.rpc(actor="rev_ganzhou", role="county_reviewer") as cluster:
         assert cluster.activities.get_activity(submitted["id"])["status"] == "submitted"
@@ -125,6 +136,12 @@ def test_signatures_bind_every_part_of_the_call():
     ]:
         with pytest.raises(signing.SignatureError, match=why):
             bad()
+    seen = signing.SeenSignatures()
+    assert signing.verify(key, "activities", "transition", [7, "approve", "ua_power"], {},
+                          token, seen=seen) == actor
+    with pytest.raises(signing.SignatureError, match="used before"):
+        signing.verify(key, "activities", "transition", [7, "approve", "ua_power"], {},
+                       token, seen=seen)
 
 
 def test_the_gateway_signs_for_the_signed_in_user():
