@@ -3,7 +3,6 @@
 Validation, authentication, role checks, idempotency and errors live in gateway.api;
 each route group holds only authorization and its RPC calls.
 """
-from nameko.rpc import RpcProxy
 from services.common.web import http
 
 from gateway.docs import DocsEndpoints
@@ -14,7 +13,7 @@ from gateway.routes.library import LibraryRoutes
 from gateway.routes.notify import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
 from gateway.routes.subsidies import SubsidyRoutes
-from gateway.rpc import call as rpc_call
+from gateway.rpc import SignedRpcProxy, call as rpc_call
 from services.common.dependencies import Database, EntrypointMetrics
 from services.common.ops import HealthEndpoints
 
@@ -24,10 +23,11 @@ class Service(IdentityRoutes, ActivityRoutes, SubsidyRoutes, LibraryRoutes, Noti
     name = "gateway"
     db = Database(name="gateway")
     measured = EntrypointMetrics()  # binds the request id to the worker's log lines
-    activities = RpcProxy("activities")
-    subsidies = RpcProxy("subsidies")
-    library = RpcProxy("library")
-    notify = RpcProxy("notify")
+    # every call signed for the acting user (gateway.rpc, services.common.signing)
+    activities = SignedRpcProxy("activities")
+    subsidies = SignedRpcProxy("subsidies")
+    library = SignedRpcProxy("library")
+    notify = SignedRpcProxy("notify")
 
     def _rpc(self, service, method, *args, **kwargs):
         timeout = self.db.provider.container.config["CM"]["rpc_timeout"]

@@ -82,7 +82,7 @@ def main(argv=None):
     gateway = Gateway("http://127.0.0.1:%d" % port)
     gateway.login(os.environ.get("CM_ADMIN_USERNAME", "admin"),
                   os.environ.get("CM_ADMIN_PASSWORD") or _stored_password())
-    amqp_uri = os.environ.get("CM_AMQP_URI", "amqp://guest:guest@localhost:5672/")
+    amqp_uri = os.environ.get("CM_AMQP_URI") or _tools_amqp_uri()
 
     unions = gateway.call("GET", "/api/v1/unions", params={"limit": 500}).json()["items"]
     by_level = {level: [u for u in unions if u["level"] == level]
@@ -113,6 +113,16 @@ def main(argv=None):
             print("demo_year: paid batch %d (%d subsidies, %s yuan)" % (
                 batch.json()["id"], batch.json()["count"], batch.json()["total"]))
     _report(gateway.call("GET", "/api/v1/subsidies/stats", params={"year": args.year}).json())
+
+
+def _tools_amqp_uri():
+    """The tools' own broker user that scripts/start made (it may publish to the default
+    exchange, which reaches the subsidies queue)."""
+    stored = Path(os.environ.get("CM_DATA_DIR", "./var")) / "tools-amqp-uri"
+    if stored.exists():
+        return stored.read_text().strip()
+    raise SystemExit("demo_year: set CM_AMQP_URI (a broker user that may publish to the "
+                     "default exchange; scripts/start keeps one in $CM_DATA_DIR/tools-amqp-uri)")
 
 
 def _stored_password():

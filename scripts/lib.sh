@@ -20,10 +20,14 @@ ensure_venv() {
     say "creating the virtual environment in .venv"
     "$base" -m venv "$VENV"
   fi
-  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/requirements.lock" "$stamp"; then
-    say "installing the pinned packages (requirements.lock)"
-    "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.lock"
-    cp "$ROOT/requirements.lock" "$stamp"
+  # the runtime set (requirements.lock, what the image carries) and the development and
+  # test set (requirements-dev.lock), both pinned with hashes
+  local locks; locks="$(cat "$ROOT/requirements.lock" "$ROOT/requirements-dev.lock")"
+  if [ ! -f "$stamp" ] || [ "$locks" != "$(cat "$stamp")" ]; then
+    say "installing the pinned packages (requirements.lock, requirements-dev.lock)"
+    "$PY" -m pip install -q --disable-pip-version-check --require-hashes \
+      -r "$ROOT/requirements.lock" -r "$ROOT/requirements-dev.lock"
+    printf '%s' "$locks" > "$stamp"
   fi
 }
 
@@ -75,15 +79,34 @@ ensure_rabbitmq() {
   ensure_vhost "$uri"
 }
 
-ensure_vhost() {  # a vhost named in the URI is created on a local broker
-  local vhost
-  vhost="$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]).path; print(u.unquote(p[1:]) if len(p)>1 else "/")' "$1")"
+vhost_of() {
+  python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]).path; print(u.unquote(p[1:]) if len(p)>1 else "/")' "$1"
+}
+
+ensure_vhost() {  # a vhost named in the URI is created on a local broker (no user is
+  local vhost     # given rights here: ensure_broker_users gives each process its own)
+  vhost="$(vhost_of "$1")"
   [ "$vhost" = "/" ] && return 0
   command -v rabbitmqctl >/dev/null || return 0
   if ! rabbitmqctl -q list_vhosts 2>/dev/null | grep -qxF "$vhost"; then
     rabbitmqctl -q add_vhost "$vhost" >/dev/null 2>&1 || true
-    rabbitmqctl -q set_permissions -p "$vhost" guest '.*' '.*' '.*' >/dev/null 2>&1 || true
   fi
+}
+
+# One broker user per process on the URI's vhost of a local broker, least privilege
+# (scripts/broker_users.py); passwords made once into the secrets file. Fails (1) when
+# the broker is not local or rabbitmqctl cannot be used.
+ensure_broker_users() {  # uri secrets-file
+  [ -n "$(local_endpoint "$1" 5672)" ] || return 1
+  command -v rabbitmqctl >/dev/null || return 1
+  local definitions; definitions="$(mktemp)"
+  "$PY" "$ROOT/scripts/broker_users.py" definitions "$(vhost_of "$1")" --secrets "$2" > "$definitions"
+  chmod 644 "$definitions"  # rabbitmqctl may read it as the rabbitmq user
+  if ! rabbitmqctl -q import_definitions "$definitions" >/dev/null; then
+    rm -f "$definitions"
+    die "could not create the broker users (rabbitmqctl import_definitions)"
+  fi
+  rm -f "$definitions"
 }
 
 ensure_postgres() {

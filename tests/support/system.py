@@ -1,12 +1,14 @@
 """A whole system of real processes on a private vhost and data dir (and PostgreSQL
 databases when the suite runs on PostgreSQL), for tests that go through the gateway
 or kill processes for real."""
+import json
 import os
 import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from contextlib import contextmanager
@@ -19,7 +21,8 @@ from tests.support.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("activities", "subsidies", "library", "notify")
 OFFSETS = {"gateway": 0, "activities": 1, "subsidies": 2, "library": 3, "notify": 4}
-ADMIN = ("admin", "admin-password-for-tests")
+# passes the gateway's password policy (not containing the username, not common)
+ADMIN = ("admin", "Heihe-river-tests-2031")
 
 
 def free_port_block(size=5):
@@ -57,13 +60,29 @@ def rabbitmqctl(*args):
 
 
 class Broker:
-    """A private vhost on the local RabbitMQ."""
+    """A private vhost on the local RabbitMQ, with one user per process (least privilege,
+    scripts/broker_users.py) and the suite's own all-powerful user for what tests do on
+    the broker themselves (`uri`: inject events, inspect queues). guest is not used."""
 
     def __init__(self):
+        from scripts import broker_users
         self.vhost = "cmtest-%s" % uuid.uuid4().hex[:10]
-        rabbitmqctl("add_vhost", self.vhost)
-        rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
-        self.uri = "amqp://guest:guest@127.0.0.1:5672/%s" % self.vhost
+        self.passwords = {process: uuid.uuid4().hex for process in broker_users.PROCESSES}
+        self.tester = ("%s-tester" % self.vhost, uuid.uuid4().hex)
+        document = broker_users.definitions(self.vhost, self.passwords, [self.tester])
+        self.users = [user["name"] for user in document["users"]]
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+            json.dump(document, handle)
+            handle.flush()
+            os.chmod(handle.name, 0o644)  # rabbitmqctl's CLI may read it as another user
+            rabbitmqctl("import_definitions", handle.name)
+        base = "amqp://127.0.0.1:5672/%s" % self.vhost
+        self.uri = broker_users.uri_for(base, *self.tester)
+        self.process_uris = broker_users.uris(base, self.passwords)
+
+    def uri_of(self, process):
+        """The broker URI of one process (gateway, a service, or "tools")."""
+        return self.process_uris[process.split("-")[0]]
 
     def queue_counts(self, name):
         """(ready, unacknowledged, consumers) of a queue, or None when it does not exist."""
@@ -78,6 +97,10 @@ class Broker:
     def delete(self):
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], capture_output=True,
                        timeout=60)
+        names = ", ".join('<<"%s">>' % name for name in self.users)
+        subprocess.run(["rabbitmqctl", "-q", "eval",
+                        "[rabbit_auth_backend_internal:delete_user(U, <<\"cm-tests\">>)"
+                        " || U <- [%s]]." % names], capture_output=True, timeout=60)
 
 
 class Postgres:
@@ -113,7 +136,7 @@ class System:
         self.base_port = free_port_block()
         self.env = dict(os.environ)
         self.env.update({
-            "CM_AMQP_URI": self.broker.uri,
+            "CM_AMQP_URI": self.broker.uri_of("tools"),  # each process gets its own: env_of
             "CM_DATA_DIR": str(self.tmp_path / "data"),
             "CM_GATEWAY_PORT": str(self.base_port),
             "CM_ADMIN_USERNAME": ADMIN[0], "CM_ADMIN_PASSWORD": ADMIN[1],
@@ -121,7 +144,8 @@ class System:
         })
         if self.postgres:
             self.env["CM_DATABASE_URL"] = self.postgres.url
-        self.env.update(extra_env or {})
+        self.extra_env = dict(extra_env or {})
+        self.env.update(self.extra_env)
         self.processes = {}
         self.replica_ports = {}
         self.lock = threading.RLock()  # held while a process is down on purpose
@@ -135,7 +159,7 @@ class System:
             module = "gateway" if name == "gateway" else "services.%s" % name
             log = open(self.tmp_path / "logs" / ("%s.log" % name), "ab")
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", module], cwd=ROOT, env=self.env, stdout=log,
+                [sys.executable, "-m", module], cwd=ROOT, env=self.env_of(name), stdout=log,
                 stderr=subprocess.STDOUT)
         try:
             for name in names or SERVICES + ("gateway",):
@@ -154,9 +178,33 @@ class System:
         log = open(self.tmp_path / "logs" / ("%s.log" % replica), "ab")
         self.processes[replica] = subprocess.Popen(
             [sys.executable, "-m", "services.%s" % name], cwd=ROOT,
-            env=dict(self.env, CM_HTTP_PORT=str(port)), stdout=log, stderr=subprocess.STDOUT)
+            env=dict(self.env_of(name), CM_HTTP_PORT=str(port)), stdout=log,
+            stderr=subprocess.STDOUT)
         self.wait_ready(replica)
         return replica
+
+    def env_of(self, name):
+        """A process's environment: the system's, with its own broker user (unless a test
+        set CM_AMQP_URI itself)."""
+        if "CM_AMQP_URI" in self.extra_env:
+            return self.env
+        return dict(self.env, CM_AMQP_URI=self.broker.uri_of(name))
+
+    def rpc(self, actor="tests", role="system", signing_key=None):
+        """A signed client that calls the services directly over the broker, as the tools
+        do (services.common.standalone), with the tools' broker user."""
+        from services.common import signing
+        from services.common.standalone import SignedCluster
+        if signing_key is None:
+            signing_key = self.signing_key()
+        return SignedCluster(None, actor=actor, role=role, signing_key=signing_key,
+                             amqp_uri=self.broker.uri_of("tools"), timeout=30)
+
+    def signing_key(self):
+        from services.common import signing
+        if self.env.get("CM_RPC_SIGNING_KEY"):
+            return self.env["CM_RPC_SIGNING_KEY"].encode()
+        return signing.key_file(self.tmp_path / "data").read_text().strip().encode()
 
     def wait_ready(self, name, timeout=60):
         url = "%s/readyz" % self.url_of(name)

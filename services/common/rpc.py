@@ -1,0 +1,94 @@
+"""Signed RPC on both sides: the services' entrypoint and the callers' proxies.
+
+The services' RPC entrypoint: a call runs only with a valid signature (services.common.signing).
+
+A missing, expired or forged signature, one made for another service, method or other
+arguments, or one seen before (a replay) is answered with CallRefused before any worker runs: nothing changes. The
+verified acting user rides in the worker's context data as `actor` and `actor_role`.
+"""
+import logging
+from functools import partial
+
+from nameko.exceptions import ContainerBeingKilled, MalformedRequest
+from nameko.rpc import MethodProxy, Rpc, ServiceProxy
+
+from services.common import signing
+from services.common.errors import CallRefused
+
+log = logging.getLogger(__name__)
+
+
+class SignedRpc(Rpc):
+    def setup(self):
+        super().setup()
+        self.signing_key = signing.load_key(self.container.config["CM"])
+        self.seen = signing.SeenSignatures()
+
+    def handle_message(self, body, message):
+        try:
+            args, kwargs = body["args"], body["kwargs"]
+        except (KeyError, TypeError):
+            raise MalformedRequest("Message missing `args` or `kwargs`") from None
+        headers = message.headers or {}
+        try:
+            actor = signing.verify(self.signing_key, self.container.service_name,
+                                   self.method_name, args, kwargs, headers.get(signing.HEADER),
+                                   seen=self.seen)
+        except signing.SignatureError as exc:
+            log.warning("refused an RPC to %s.%s: %s", self.container.service_name,
+                        self.method_name, exc)
+            raise CallRefused("the call was refused: %s" % exc) from None
+        self.check_signature(args, kwargs)
+        context_data = self.unpack_message_headers(message)
+        context_data.pop(signing.HEADER, None)  # the workers see who acts, not the signature
+        context_data["actor"] = actor.get("username") or ""
+        context_data["actor_role"] = actor.get("role") or ""
+        try:
+            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.rpc_consumer.requeue_message(message)
+
+
+signed_rpc = SignedRpc.decorator
+
+
+class SignedMethodProxy(MethodProxy):
+    """nameko's MethodProxy, adding the signature header for each call.
+
+    actor() answers the acting user {"username", "role"} at the time of the call."""
+
+    def __init__(self, worker_ctx, service_name, method_name, reply_listener, signing_key,
+                 actor, **options):
+        self.signing_key, self.actor = signing_key, actor
+        self._signature = None
+        super().__init__(worker_ctx, service_name, method_name, reply_listener, **options)
+
+    def _call(self, *args, **kwargs):
+        self._signature = signing.sign(self.signing_key, self.service_name, self.method_name,
+                                       args, kwargs, self.actor())
+        try:
+            return super()._call(*args, **kwargs)
+        finally:
+            self._signature = None
+
+    def get_message_headers(self, worker_ctx):
+        headers = super().get_message_headers(worker_ctx)
+        # a caller's context never passes on someone else's actor or signature
+        for key in ("nameko.actor", "nameko.actor_role", "nameko." + signing.HEADER):
+            headers.pop(key, None)
+        headers[signing.HEADER] = self._signature
+        return headers
+
+
+class SignedServiceProxy(ServiceProxy):
+    def __init__(self, worker_ctx, service_name, reply_listener, signing_key, actor,
+                 **options):
+        self.signing_key, self.actor = signing_key, actor
+        super().__init__(worker_ctx, service_name, reply_listener, **options)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return SignedMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener,
+                                 self.signing_key, self.actor, **self.options)
