@@ -3,7 +3,10 @@
 Tokens are the gateway's own (HS256, issuer culture-matrix-gateway) or, when configured,
 an external identity provider's (RS256 only, its issuer and audience, keys from its
 JWKS). Either way the token names a gateway user, whose role, scope and disabled flag
-are the gateway's: disabling a user stops all its tokens at once.
+are the gateway's: disabling a user stops all its tokens at once. Our tokens carry the
+user's token version, bumped by every change of credentials (password, disable, role or
+scope), so a token issued before a change is refused even within the same second, and a
+user disabled and enabled again does not get its old tokens back.
 """
 import time
 from datetime import timezone
@@ -42,18 +45,22 @@ class Guard(SharedExtension):
         except jwt.PyJWTError:
             raise unauthenticated("malformed token") from None
         if issuer == auth.ISSUER:
-            user_id, issued_at = self._local(token)
+            user_id, version = self._local(token)
             user = self._cached(("id", user_id), sessions, lambda s: s.get(User, user_id))
+            outdated = user is not None and version != (user.token_version or 0)
         elif self.jwks is not None and issuer == self.issuer:
             username, issued_at = self._external(token)
             user = self._cached(("name", username), sessions, lambda s: s.scalars(
                 select(User).where(User.username == username)).first())
+            # the provider's tokens carry whole seconds and no version of ours: one issued
+            # in the second of a change is refused too (a new one a second later works)
+            changed = user.credentials_changed_at if user is not None else None
+            outdated = changed is not None and issued_at <= int(_utc_timestamp(changed))
         else:
             raise unauthenticated("token from an unknown issuer")
         if user is None or user.disabled:
             raise unauthenticated("the token's user is unknown or disabled")
-        changed = user.credentials_changed_at
-        if changed is not None and issued_at < int(_utc_timestamp(changed)):
+        if outdated:
             raise unauthenticated("the token predates a change of credentials")
         return user
 

@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -18,6 +18,22 @@ class User(Base):
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
     # tokens issued before this moment stop working (password changed, role changed)
     credentials_changed_at = mapped_column(DateTime(timezone=True), nullable=True)
+    # our tokens carry it ("ver"); a password change, a disable or a change of role or
+    # scope adds one, so older tokens stop working at once, even in the same second
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per username (known or not), for gateway.throttle; times in epoch
+    seconds."""
+    __tablename__ = "sign_in_throttle"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)  # claimed or failed in this window
+    window_started: Mapped[float] = mapped_column(Float)
+    locked_until: Mapped[float | None] = mapped_column(Float)
+    lockouts: Mapped[int] = mapped_column(Integer)  # locks in the remembered past
+    last_lockout: Mapped[float | None] = mapped_column(Float)
+    updated: Mapped[float] = mapped_column(Float, index=True)
 
 
 class IdempotentResponse(Base):
@@ -46,3 +62,4 @@ class AuditEntry(Base):
     path: Mapped[str] = mapped_column(String(500))
     object_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
+    client_address: Mapped[str | None] = mapped_column(String(64))  # failed sign-ins

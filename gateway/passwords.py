@@ -10,6 +10,11 @@ transaction (on SQLite it would hold the write lock for its whole length), and o
 most HASHING_THREADS threads at once: more would sign no one in sooner on these cores,
 and each thread's allocator keeps the memory its last hash used (eventlet's default
 pool of 20 threads grew the gateway by 320 MiB of scrypt blocks).
+
+New passwords (a user's creation, a reset, one's own change, the bootstrap admin) follow
+a policy: at least MIN_LENGTH characters, not containing the username, and not a common
+password (zxcvbn's list of 30,000, or one zxcvbn guesses in under a million tries). Its
+messages are English msgids that the gateway's catalogue translates.
 """
 import base64
 import hashlib
@@ -18,8 +23,11 @@ import os
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
+from marshmallow import validate
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import semaphore, tpool
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from services.common.database import forbid_open_transaction
 
@@ -60,10 +68,56 @@ _DUMMY = []
 
 def spend_a_check(password):
     """As long as a real check takes, for a user that does not exist: the answer's time
-    must not tell whether a username is known."""
+    must not tell whether a username is known. The dummy hash has today's parameters,
+    so its check costs what a known user's does (prepare() makes it at start, so that
+    the first unknown name does not pay for two hashes)."""
+    prepare()
+    verify_password(password, _DUMMY[0])
+
+
+def prepare():
     if not _DUMMY:
         _DUMMY.append(hash_password("no-such-user-%s" % os.urandom(8).hex()))
-    verify_password(password, _DUMMY[0])
+
+
+# the policy for new passwords ------------------------------------------------------------
+MIN_LENGTH, MAX_LENGTH = 10, 200
+TOO_SHORT = "a password needs at least 10 characters"
+TOO_LONG = "a password has at most 200 characters"
+HAS_USERNAME = "a password must not contain the username"
+TOO_COMMON = "this password is too common or too easy to guess; choose another"
+MESSAGES_ZH = {  # for the gateway's catalogue (English msgid -> Chinese)
+    TOO_SHORT: "密码至少需要 10 个字符",
+    TOO_LONG: "密码最多 200 个字符",
+    HAS_USERNAME: "密码不能包含用户名",
+    TOO_COMMON: "这个密码太常见或太容易猜到，请换一个",
+}
+COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+MIN_GUESSES_LOG10 = 6  # zxcvbn's score 2 and up
+ZXCVBN_MAX = 72  # zxcvbn looks at no more (its own limit)
+
+
+def length_validators():
+    """For a schema's new-password field: the policy's lengths, in the OpenAPI document
+    too (minLength, maxLength), with the policy's messages."""
+    return [validate.Length(min=MIN_LENGTH, error=TOO_SHORT),
+            validate.Length(max=MAX_LENGTH, error=TOO_LONG)]
+
+
+def policy_problems(password, username=None):
+    """The policy's messages that a new password breaks, [] when it is fine."""
+    if len(password) < MIN_LENGTH:
+        return [TOO_SHORT]
+    if len(password) > MAX_LENGTH:
+        return [TOO_LONG]
+    problems = []
+    if username and username.casefold() in password.casefold():
+        problems.append(HAS_USERNAME)
+    if password.casefold() in COMMON or zxcvbn(
+            password[:ZXCVBN_MAX], user_inputs=[username] if username else [])[
+            "guesses_log10"] < MIN_GUESSES_LOG10:
+        problems.append(TOO_COMMON)
+    return problems
 
 
 def _verify_scrypt(password, stored):

@@ -1,38 +1,72 @@
 """Tokens, users and the audit log: the gateway's own data."""
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway import auth, passwords, schemas as s
-from gateway.api import route
+from gateway.api import ApiRoute, route
 from gateway.errors import ApiError, invalid, unauthenticated
 from gateway.guard import forget_user
 from gateway.models import AuditEntry, User
 from gateway.routes import identity_schemas as ids
+from gateway.throttle import Throttle
 from services.common.clock import utcnow
 from services.common.errors import NotFound
 from services.common.paging import page
 
 ADMIN = ["city_admin"]
+SIGN_IN = "/api/v1/auth/token"
+BAD_CREDENTIALS = "unknown user or wrong password"
+THROTTLED = "too many failed sign-ins for this account; retry later"
+
+
+class SignInRoute(ApiRoute):
+    """The sign-in entrypoint: its worker also hears the client's address, for the audit
+    entry of a failed sign-in."""
+
+    def _run_worker(self, request, call):
+        call.client_address = (request.remote_addr or "")[:64] or None
+        return super()._run_worker(request, call)
 
 
 class IdentityRoutes:
-    @route("POST", "/api/v1/auth/token", public=True, body=s.TokenRequest(),
-           response=s.TokenAnswer, summary="Exchange a username and password for a token")
+    @SignInRoute.decorator(
+        "POST", SIGN_IN, public=True, body=s.TokenRequest(), response=s.TokenAnswer,
+        summary="Exchange a username and password for a token; after 10 failed attempts "
+                "on one account within 15 minutes, 429 with Retry-After for that account")
     def issue_token(self, call):
         config = self.db.provider.container.config
+        username, password = call.body["username"], call.body["password"]
+        throttle = Throttle(self.db.provider.engine)
+        wait = throttle.claim(username)  # known or not, before any hash is spent
+        if wait is not None:
+            raise ApiError(429, "RATE_LIMITED", THROTTLED, {"retry_after_seconds": wait},
+                           headers={"Retry-After": str(wait)})
         with self.db.session() as session:  # read, then let go before the hash
-            user = session.scalars(select(User).where(User.username == call.body["username"])).first()
+            user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
-            passwords.spend_a_check(call.body["password"])
-            raise unauthenticated("unknown user or wrong password")
-        verdict = passwords.verify_password(call.body["password"], user.password_hash)
+            passwords.spend_a_check(password)  # as long as a known user's check
+            verdict = passwords.Verdict(False)
+        else:
+            verdict = passwords.verify_password(password, user.password_hash)
         if not verdict.ok or user.disabled:
-            raise unauthenticated("unknown user or wrong password")
+            throttle.failed(username)
+            self._audit_failed_sign_in(call, user, username)
+            raise unauthenticated(BAD_CREDENTIALS)
+        throttle.succeeded(username)
         if verdict.needs_rehash:
-            self._upgrade_hash(user, call.body["password"])
+            self._upgrade_hash(user, password)
         ttl = config["CM"]["token_ttl_seconds"]
         return {"access_token": auth.issue_token(user, config["JWT_SECRET"], ttl),
                 "token_type": "bearer", "expires_in": ttl}
+
+    def _audit_failed_sign_in(self, call, user, username):
+        """Who tried which account from where (the username as typed, known or not)."""
+        with self.db.provider.engine.begin() as conn:
+            conn.execute(insert(AuditEntry.__table__).values(
+                at=utcnow(), request_id=call.request_id,
+                user_id=None if user is None else user.id, username=username[:64],
+                role=None, method="POST", route=SIGN_IN, path=SIGN_IN, object_id=None,
+                status=401, client_address=getattr(call, "client_address", None)))
 
     def _upgrade_hash(self, user, password):
         """A hash of older parameters (or scrypt) becomes today's at a successful sign-in;
@@ -49,6 +83,7 @@ class IdentityRoutes:
            status=201, response=s.UserAnswer, summary="Create a user with a role")
     def create_user(self, call):
         data = call.body
+        check_password_policy(data["password"], data["username"])
         self._check_user_scope(data)  # an RPC: before the transaction
         password_hash = passwords.hash_password(data["password"])  # so is the hash
         with self.db.session() as session:
@@ -96,10 +131,12 @@ class IdentityRoutes:
                 user.role, user.county, user.union_id)
             user.role, user.county, user.union_id = (merged["role"], merged["county"],
                                                      merged["union_id"])
-            if "disabled" in call.body:
-                user.disabled = call.body["disabled"]
-            if scope_changed:
-                user.credentials_changed_at = utcnow()  # old tokens carried the old role
+            disabled = call.body.get("disabled", user.disabled)
+            if scope_changed or disabled != user.disabled:
+                # old tokens carried the old role; a disable ends them for good (enabled
+                # again, the user signs in anew)
+                outdate_tokens(user)
+            user.disabled = disabled
             session.commit()
         forget_user(self.db.provider.container, user)
         return s.UserAnswer().dump(user)
@@ -107,6 +144,9 @@ class IdentityRoutes:
     @route("POST", "/api/v1/users/<int:user_id>/password", roles=ADMIN, body=ids.PasswordReset(),
            response=s.UserAnswer, summary="Set a user's password; its old tokens stop working")
     def reset_password(self, call, user_id):
+        with self.db.session() as session:
+            username = self._user(session, user_id).username
+        check_password_policy(call.body["password"], username)
         password_hash = passwords.hash_password(call.body["password"])  # before the transaction
         with self.db.session() as session:
             user = self._user(session, user_id)
@@ -122,6 +162,7 @@ class IdentityRoutes:
             current = self._user(session, call.user.id).password_hash
         if not passwords.verify_password(call.body["current_password"], current).ok:
             raise invalid({"current_password": ["wrong password"]})
+        check_password_policy(call.body["new_password"], call.user.username, "new_password")
         password_hash = passwords.hash_password(call.body["new_password"])
         with self.db.session() as session:
             user = self._user(session, call.user.id)
@@ -135,7 +176,7 @@ class IdentityRoutes:
     @staticmethod
     def _set_password(user, password_hash):
         user.password_hash = password_hash
-        user.credentials_changed_at = utcnow()
+        outdate_tokens(user)
 
     @staticmethod
     def _user(session, user_id):
@@ -166,7 +207,20 @@ class IdentityRoutes:
         if call.query.get("method"):
             query = query.where(AuditEntry.method == call.query["method"])
         if call.query.get("path"):
-            query = query.where(AuditEntry.path.startswith(call.query["path"]))
+            # literally: % and _ in the filter are characters, not LIKE's wildcards
+            query = query.where(AuditEntry.path.startswith(call.query["path"], autoescape=True))
         with self.db.session() as session:
             return page(session, query, AuditEntry.id.desc(), ids.AuditAnswer(),
                         call.query["limit"], call.query["offset"])
+
+
+def outdate_tokens(user):
+    """Every token issued to the user so far stops working, to the instant."""
+    user.token_version = (user.token_version or 0) + 1
+    user.credentials_changed_at = utcnow()
+
+
+def check_password_policy(password, username, field="password"):
+    problems = passwords.policy_problems(password, username)
+    if problems:
+        raise invalid({field: problems})

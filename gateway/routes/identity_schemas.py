@@ -1,6 +1,7 @@
 """HTTP schemas of user management and the audit log."""
 from marshmallow import fields, validate
 
+from gateway.passwords import length_validators
 from gateway.schemas import ROLES, Paging
 from services.common.schema import Strict, UtcDateTime
 
@@ -21,18 +22,18 @@ class UserChange(Strict):
 
 
 class PasswordReset(Strict):
-    password = fields.String(required=True, validate=validate.Length(8, 200))
+    password = fields.String(required=True, validate=length_validators())
 
 
 class PasswordChange(Strict):
     current_password = fields.String(required=True, validate=validate.Length(1, 200))
-    new_password = fields.String(required=True, validate=validate.Length(8, 200))
+    new_password = fields.String(required=True, validate=length_validators())
 
 
 class AuditQuery(Paging):
     username = fields.String()
     method = fields.String(validate=validate.OneOf(("POST", "PUT", "PATCH", "DELETE")))
-    path = fields.String()
+    path = fields.String()  # a prefix, matched literally (% and _ are no wildcards)
 
 
 class AuditAnswer(Strict):
@@ -47,3 +48,4 @@ class AuditAnswer(Strict):
     path = fields.String()
     object_id = fields.String(allow_none=True)
     status = fields.Integer()
+    client_address = fields.String(allow_none=True)  # of failed sign-ins

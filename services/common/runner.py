@@ -4,6 +4,7 @@ The caller has already applied eventlet's monkey patch (see each __main__.py).
 """
 import importlib
 import logging
+import os
 
 from nameko.cli.run import run
 
@@ -15,7 +16,11 @@ from services.common.migrate import migrate
 log = logging.getLogger(__name__)
 
 
+OWNER_ONLY = 0o077  # the umask: databases and files made here are the owner's only
+
+
 def main(service_name):
+    os.umask(OWNER_ONLY)
     settings = settings_or_exit()
     logs.configure(service_name)
     stacks.install()

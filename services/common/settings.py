@@ -62,7 +62,7 @@ class Settings:
     jwt_secret: Optional[str] = None  # generated into the data dir when unset
     rpc_signing_key: Optional[str] = None  # signs every RPC; kept in the data dir when unset
     admin_username: str = "admin"
-    admin_password: str = "admin-zhangye-2026"
+    admin_password: Optional[str] = None  # unset: random, kept in the data dir (0600)
     demo: bool = True  # load the demo data at start
     rate_limit_per_user: str = "1200/60"  # requests/seconds per user and process; 0 = off
     rate_limit_per_address: str = "2400/60"
