@@ -15,7 +15,7 @@ import demo_library  # the reading network (scripts/demo_library.py)
 import demo_activities  # lecturers, season themes, activities (scripts/demo_activities.py)
 
 GATEWAY = "http://127.0.0.1:%s" % os.environ.get("CM_GATEWAY_PORT", "8000")
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "zhangye-demo-2026"
 COUNTIES = {
     "甘州区": ["张掖市甘州区环卫工人工会", "国网张掖供电公司甘州分公司工会"],
     "临泽县": ["临泽县红枣产业合作社工会", "临泽县第一中学工会"],
