@@ -44,9 +44,12 @@ RATIO_PATTERN = r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$"
 
 
 def _yuan(description='yuan, e.g. "290.00"', **kwargs):
-    """A Yuan field, documented as the string it is outside."""
-    return Yuan(metadata={"type": "string", "pattern": YUAN_PATTERN,
-                          "description": description}, **kwargs)
+    """A Yuan field, documented as the string it is outside (with its pattern when it is
+    loaded: an answer's figure may be negative in a reconciliation that finds drift)."""
+    metadata = {"type": "string", "description": description}
+    if kwargs.get("required"):
+        metadata["pattern"] = YUAN_PATTERN
+    return Yuan(metadata=metadata, **kwargs)
 
 
 def _computed(method, kind="string", **kwargs):
@@ -242,7 +245,6 @@ class SubsidyOut(Strict):
 
 
 SubsidyList = _page(SubsidyOut)
-SubsidyPage = SubsidyList
 
 
 # policies --------------------------------------------------------------------------------
