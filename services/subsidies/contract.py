@@ -1,11 +1,7 @@
 """The published contract of subsidies: word lists, command and query payloads, answers,
-and (re-exported) the events it publishes.
-
-The service loads its payloads and dumps its answers with these schemas; the gateway
-validates and documents HTTP with the same ones. Money is a yuan string outside and
-integer fen inside (Yuan). Importable without the service's implementation (no
-SQLAlchemy, no nameko entrypoints).
-"""
+and (re-exported) its events. The service loads and dumps with these schemas; the gateway
+validates and documents HTTP with the same ones. Money: a yuan string outside, integer fen
+inside (Yuan). Importable without the service's implementation (SQLAlchemy, nameko)."""
 from marshmallow import fields, validate
 
 from services.common.money import to_yuan
@@ -14,33 +10,11 @@ from services.subsidies.events import (FUND_THRESHOLD_REACHED, SUBSIDY_DECLINED,
                                        SUBSIDY_GRANTED, SUBSIDY_PAID, VENUE_SUBSIDY_DECIDED,
                                        VENUE_SUBSIDY_PAID, FundThreshold, SubsidyDecided,
                                        SubsidyPaid, VenueSubsidy)
-
-# word lists ------------------------------------------------------------------------------
-# TIERS/CATEGORIES are activities' lists, VENUE_KINDS/RATINGS library's: the same words,
-# to be imported from services.activities.contract / services.library.contract.
-TIERS = ("city", "county", "grassroots")
-TIER_NAMES = {"city": "市级", "county": "县级", "grassroots": "基层"}
-CATEGORIES = ("culture", "sports", "reading", "lecture", "exhibition", "women")
-CATEGORY_NAMES = {"culture": "文化", "sports": "体育", "reading": "读书", "lecture": "宣讲",
-                  "exhibition": "展览", "women": "女职工"}
-VENUE_KINDS = ("culture_palace", "worker_club", "book_house", "model_worker_bookshelf",
-               "craftsman_study", "rest_station_corner", "shared_book_house", "worker_home")
-RATINGS = ("excellent", "good", "pass", "fail")           # best first
-RATING_NAMES = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
-# subsidies' own
-POLICY_KINDS = ("activity", "venue")                      # also a decision's subject
-SUBJECT_NAMES = {"activity": "文体活动", "venue": "宣教阵地"}
-PURPOSES = ("construction", "upkeep")
-PURPOSE_NAMES = {"construction": "建设补助", "upkeep": "运行维护补助"}
-SUBSIDY_STATUSES = ("granted", "declined", "paid")
-DECLINE_REASONS = ("budget_exhausted", "union_cap_reached", "not_eligible", "no_fund",
-                   "cancelled")
-FUND_STATUSES = ("open", "closed")
-BATCH_STATUSES = ("open", "paid", "cancelled")
-POLICY_STATUSES = ("draft", "published")
-LEDGER_KINDS = ("reserve", "release", "pay")
-YUAN_PATTERN = r"^(0|[1-9]\d{0,11})(\.\d{1,2})?$"
-RATIO_PATTERN = r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$"
+from services.subsidies.words import (  # noqa: F401  the word lists, one definition each
+    TIERS, TIER_NAMES, CATEGORIES, CATEGORY_NAMES, VENUE_KINDS, RATINGS, RATING_NAMES,
+    POLICY_KINDS, SUBJECT_NAMES, PURPOSES, PURPOSE_NAMES, SUBSIDY_STATUSES,
+    DECLINE_REASONS, FUND_STATUSES, BATCH_STATUSES, POLICY_STATUSES, LEDGER_KINDS,
+    YUAN_PATTERN, RATIO_PATTERN)
 
 
 def _yuan(description='yuan, e.g. "290.00"', **kwargs):
@@ -53,9 +27,7 @@ def _yuan(description='yuan, e.g. "290.00"', **kwargs):
 
 
 def _computed(method, kind="string", **kwargs):
-    metadata = {"type": kind}
-    metadata.update(kwargs.pop("metadata", {}))
-    return fields.Method(method, metadata=metadata, **kwargs)
+    return fields.Method(method, metadata=dict(kwargs.pop("metadata", {}), type=kind), **kwargs)
 
 
 def _when(**kwargs):
@@ -152,15 +124,13 @@ class LedgerOut(Strict):
 LedgerList = _page(LedgerOut)
 
 
-class LedgerRecomputed(Strict):
-    granted = _yuan()
-    paid = _yuan()
-    entries = fields.Integer()
-
-
 class RecomputedDecisions(Strict):
     granted = _yuan()
     paid = _yuan()
+
+
+class LedgerRecomputed(RecomputedDecisions):
+    entries = fields.Integer()
 
 
 class AllocationReconciliation(Strict):
