@@ -6,3 +6,9 @@ Each reads: validate (contract) -> domain -> one unit of work (state plus outbox
 from services.common.errors import expected_rpc
 
 rpc = expected_rpc()
+
+
+def emit(uow, built):
+    """Emit an event built by services.subsidies.events: (spec, payload)."""
+    spec, payload = built
+    return uow.emit(spec.event_type, payload)

@@ -14,7 +14,7 @@ from services.common.paging import page
 from services.common.schema import load
 from services.library import events as library_events
 from services.subsidies import contract, domain, events, metrics, queries, repository
-from services.subsidies.entrypoints import rpc
+from services.subsidies.entrypoints import emit, rpc
 from services.subsidies.entrypoints.policies import rules_in_force
 from services.subsidies.models import Fund, Subsidy
 
@@ -61,7 +61,7 @@ class DecisionEntrypoints:
             subsidy.status, subsidy.reason, subsidy.amount_fen = "declined", "cancelled", 0
             subsidy.explanation = list(subsidy.explanation) + [
                 "已撤销原核定补助 %s 元（%s）：%s" % (to_yuan(amount), actor, data["reason"])]
-            uow.emit(*_spec_and_payload(events.decided(subsidy)))
+            emit(uow, events.decided(subsidy))
             return contract.SubsidyOut().dump(subsidy)
 
     @handle_event(activity_events.APPROVED)
@@ -148,15 +148,10 @@ class DecisionEntrypoints:
             crossed = money.reserve(subsidy.id, subsidy.county, subsidy.amount_fen, union_year)
             book.save()
             for percent in crossed:
-                uow.emit(events.FUND_THRESHOLD_REACHED.event_type, events.threshold(
-                    book.fund, percent, money.fund.budget, money.fund.granted))
-        uow.emit(*_spec_and_payload(events.decided(subsidy)))
+                emit(uow, (events.FUND_THRESHOLD_REACHED, events.threshold(
+                    book.fund, percent, money.fund.budget, money.fund.granted)))
+        emit(uow, events.decided(subsidy))
         return subsidy
-
-
-def _spec_and_payload(built):
-    spec, payload = built
-    return spec.event_type, payload
 
 
 def _count(subsidy):

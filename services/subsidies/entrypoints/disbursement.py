@@ -11,7 +11,7 @@ from services.common.money import to_yuan
 from services.common.paging import page
 from services.common.schema import load
 from services.subsidies import contract, events, metrics, repository
-from services.subsidies.entrypoints import rpc
+from services.subsidies.entrypoints import emit, rpc
 from services.subsidies.models import Batch, Fund, Subsidy
 
 CSV_HEADER = ["序号", "补助编号", "补助对象", "活动或阵地编号", "活动或阵地名称", "收款工会编号",
@@ -78,7 +78,7 @@ class DisbursementEntrypoints:
             for row in rows:
                 book.money.pay(row.id, row.county, row.amount_fen, batch.id, data["reference"])
                 row.status, row.paid_at = "paid", now
-                uow.emit(*_typed(events.paid(row, batch.id)))
+                emit(uow, events.paid(row, batch.id))
             book.save()
             batch.status, batch.paid_at, batch.paid_by = "paid", now, actor
             batch.reference = data["reference"]
@@ -126,8 +126,3 @@ class DisbursementEntrypoints:
                 "count": batch.count, "total": batch.total_fen,
                 "filename": "disbursement-%d-%s.csv" % (batch.id, to_yuan(batch.total_fen)),
                 "content_type": "text/csv; charset=utf-8", "csv": "\ufeff" + out.getvalue()})
-
-
-def _typed(built):
-    spec, payload = built
-    return spec.event_type, payload
