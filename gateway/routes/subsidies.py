@@ -49,7 +49,8 @@ class SubsidyRoutes:
 
     @route("GET", "/api/v1/funds/<int:fund_id>/reconciliation", roles=policy.MONEY,
            response=c.Reconciliation,
-           summary="Recompute the fund's figures from its ledger and decisions, and compare")
+           summary="Recompute the fund's figures from its ledger and decisions, compare, and "
+                   "check the invariant (repairs nothing)")
     def reconcile_fund(self, call, fund_id):
         return self._rpc("subsidies", "reconcile_fund", fund_id)
 
@@ -67,8 +68,8 @@ class SubsidyRoutes:
         return self._rpc("subsidies", "list_subsidies", filters, limit, offset, True)
 
     # decisions -------------------------------------------------------------------------
-    @route("GET", "/api/v1/subsidies", roles=policy.ACTIVITY_READERS, query=paged(c.SubjectFilter)(),
-           response=c.SubsidyOut(many=True),
+    @route("GET", "/api/v1/subsidies", roles=policy.ACTIVITY_READERS,
+           query=paged(c.SubjectFilter)(), response=c.SubsidyOut(many=True),
            summary="The subsidy decision of an activity, or the decisions of a venue")
     def list_subsidies(self, call):
         filters, limit, offset = split_paging(call.query)

@@ -96,7 +96,8 @@ def test_thresholds_go_out_once_each(tier):
     fund = open_fund(tier, budget="400.00")
     approve(tier, activity_id=1)  # 350 of 400: past 80%
     (threshold,) = tier.outbox("fund_threshold_reached")
-    assert threshold["data"]["threshold_percent"] == 80 and threshold["data"]["remaining"] == "50.00"
+    assert (threshold["data"]["threshold_percent"], threshold["data"]["remaining"]) == (
+        80, "50.00")
     approve(tier, activity_id=2, participants=0, expenses="100.00")  # 50.00: exactly 100%
     assert [e["data"]["threshold_percent"] for e in tier.outbox("fund_threshold_reached")] == [
         80, 100]

@@ -35,7 +35,8 @@ def test_the_shipped_versions(service):
         ("activity", 1, "published", True), ("activity", 2, "draft", False),
         ("venue", 1, "published", True)]
     assert service.list_policies("venue")["total"] == 1
-    assert service.get_policy("activity", 2)["name"] == domain.DIFFERENTIATED_ACTIVITY_POLICY["name"]
+    v2 = domain.DIFFERENTIATED_ACTIVITY_POLICY
+    assert service.get_policy("activity", 2)["name"] == v2["name"]
     with pytest.raises(NotFound):
         service.get_policy("activity", 9)
     with pytest.raises(Invalid):

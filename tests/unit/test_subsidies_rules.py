@@ -173,7 +173,8 @@ def test_money_round_trips_exactly():
     ("grassroots", 10, "0.00", 0),           # nothing spent, nothing granted
 ])
 def test_the_default_policy(tier, participants, expenses, amount):
-    calc = domain.calculate(domain.DEFAULT_ACTIVITY_POLICY, default_facts(tier, participants, expenses))
+    calc = domain.calculate(domain.DEFAULT_ACTIVITY_POLICY,
+                            default_facts(tier, participants, expenses))
     assert calc.amount == amount
     assert len(calc.explanation) == 4
 
