@@ -1,8 +1,11 @@
-"""The events subsidies publishes (part of its contract), and those it consumes."""
+"""The events subsidies publishes (part of its contract), their payload builders, and the
+events it consumes. Builders read a decision (or fund) by its attributes: amounts are fen
+inside, yuan in the payload."""
 from marshmallow import Schema, fields, validate
 
 from services.activities import events as activity_events
 from services.common.events import EventSpec, Yuan, register, subscribe
+from services.common.money import to_yuan
 from services.library import events as library_events
 
 
@@ -78,3 +81,46 @@ class VenueSubsidy(Schema):
 
 # an approved activity or an evaluated venue is a subsidy to decide
 subscribe("subsidies", activity_events.APPROVED, library_events.VENUE_EVALUATED)
+
+
+# payload builders ---------------------------------------------------------------------------
+def decided(subsidy):
+    """(spec, payload) of a decision: subsidy_granted or subsidy_declined for an activity,
+    venue_subsidy_decided for a venue."""
+    if subsidy.subject == "venue":
+        return VENUE_SUBSIDY_DECIDED, venue_subsidy(subsidy)
+    spec = SUBSIDY_GRANTED if subsidy.status == "granted" else SUBSIDY_DECLINED
+    return spec, {
+        "subsidy_id": subsidy.id, "activity_id": subsidy.activity_id,
+        "activity_title": subsidy.activity_title, "union_id": subsidy.union_id,
+        "county": subsidy.county, "tier": subsidy.tier, "fund_id": subsidy.fund_id,
+        "status": subsidy.status, "amount": to_yuan(subsidy.amount_fen),
+        "reason": subsidy.reason, "policy_version": subsidy.policy_version,
+        "explanation": subsidy.explanation}
+
+
+def paid(subsidy, batch_id):
+    """(spec, payload) of a decision paid in a batch."""
+    if subsidy.subject == "venue":
+        return VENUE_SUBSIDY_PAID, venue_subsidy(subsidy)
+    return SUBSIDY_PAID, {
+        "subsidy_id": subsidy.id, "activity_id": subsidy.activity_id,
+        "activity_title": subsidy.activity_title, "union_id": subsidy.union_id,
+        "fund_id": subsidy.fund_id, "amount": to_yuan(subsidy.amount_fen), "batch_id": batch_id}
+
+
+def venue_subsidy(subsidy):
+    return {"subsidy_id": subsidy.id, "venue_id": subsidy.venue_id,
+            "venue_name": subsidy.activity_title, "county": subsidy.county,
+            "host_union_id": subsidy.union_id, "period": subsidy.period,
+            "purpose": subsidy.purpose, "fund_id": subsidy.fund_id, "status": subsidy.status,
+            "amount": to_yuan(subsidy.amount_fen), "reason": subsidy.reason,
+            "policy_version": subsidy.policy_version, "explanation": subsidy.explanation,
+            "batch_id": subsidy.batch_id if subsidy.status == "paid" else None}
+
+
+def threshold(fund, percent, budget_fen, granted_fen):
+    """fund_threshold_reached: a fund (id, name, year) passed percent of its budget."""
+    return {"fund_id": fund.id, "name": fund.name, "year": fund.year,
+            "threshold_percent": percent, "budget": to_yuan(budget_fen),
+            "granted": to_yuan(granted_fen), "remaining": to_yuan(budget_fen - granted_fen)}

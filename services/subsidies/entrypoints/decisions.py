@@ -1,0 +1,170 @@
+"""Decisions: an approved activity or an evaluated venue is a subsidy to decide (the
+policy in force on the approval day, against what the fund has); reading and cancelling
+them."""
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from services.activities import events as activity_events
+from services.common.clock import LOCAL, utcnow
+from services.common.consumer import handle_event
+from services.common.errors import Conflict, NotFound
+from services.common.money import to_yuan
+from services.common.paging import page
+from services.common.schema import load
+from services.library import events as library_events
+from services.subsidies import contract, domain, events, metrics, queries, repository
+from services.subsidies.entrypoints import emit, rpc
+from services.subsidies.entrypoints.policies import rules_in_force
+from services.subsidies.models import Fund, Subsidy
+
+
+class DecisionEntrypoints:
+    @rpc
+    def list_subsidies(self, filters=None, limit=50, offset=0, fund_must_exist=False):
+        """fund_must_exist: an unknown fund_id is a 404 rather than an empty list."""
+        filters = load(contract.SubsidyFilter(), filters)
+        with self.db.session() as session:
+            if fund_must_exist and "fund_id" in filters:
+                if session.get(Fund, filters["fund_id"]) is None:
+                    raise NotFound("fund %s not found" % filters["fund_id"])
+            return page(session, select(Subsidy).filter_by(**filters), Subsidy.id,
+                        contract.SubsidyOut(), limit, offset)
+
+    @rpc
+    def get_subsidy(self, subsidy_id):
+        with self.db.session() as session:
+            return contract.SubsidyOut().dump(repository.subsidy(session, subsidy_id))
+
+    @rpc
+    def cancel_subsidy(self, subsidy_id, payload, actor):
+        """Withdraw a granted, unbatched decision: its money goes back to the fund."""
+        data = load(contract.CancelIn(), payload)
+        with self.db.unit_of_work() as uow:
+            session = uow.session
+            subsidy = repository.subsidy(session, subsidy_id)
+            if subsidy.status != "granted":
+                raise Conflict("only a granted, unpaid subsidy can be cancelled",
+                               {"status": subsidy.status})
+            book = repository.FundBook(session, repository.fund(session, subsidy.fund_id,
+                                                                lock=True))
+            session.refresh(subsidy)  # as it stands under the fund's lock
+            if subsidy.status != "granted" or subsidy.batch_id is not None:
+                raise Conflict("the subsidy is in a disbursement batch or no longer granted",
+                               {"status": subsidy.status, "batch_id": subsidy.batch_id})
+            union_year = (book.union_year(subsidy.union_id, subsidy.year)
+                          if subsidy.subject == "activity" else None)
+            amount = subsidy.amount_fen
+            book.money.release(subsidy.id, subsidy.county, amount, union_year,
+                               note="%s 撤销：%s" % (actor, data["reason"]))
+            book.save()
+            subsidy.status, subsidy.reason, subsidy.amount_fen = "declined", "cancelled", 0
+            subsidy.explanation = list(subsidy.explanation) + [
+                "已撤销原核定补助 %s 元（%s）：%s" % (to_yuan(amount), actor, data["reason"])]
+            emit(uow, events.decided(subsidy))
+            return contract.SubsidyOut().dump(subsidy)
+
+    @handle_event(activity_events.APPROVED)
+    def on_activity_approved(self, event):
+        facts = event["data"]
+        with self.db.unit_of_work() as uow:  # claims the event (a duplicate raises)
+            if uow.session.scalar(queries.DECISION_OF_ACTIVITY,
+                                  {"activity_id": facts["activity_id"]}):
+                return  # decided under another event id: keep the first decision
+            subsidy = self._decide_activity(uow, event, facts)
+        _count(subsidy)
+
+    @handle_event(library_events.VENUE_EVALUATED)
+    def on_venue_evaluated(self, event):
+        facts = event["data"]
+        with self.db.unit_of_work() as uow:  # claims the event (a duplicate raises)
+            subsidy = self._decide_venue(uow, event, facts)
+        _count(subsidy)
+
+    # helpers -------------------------------------------------------------------------
+    def _decide_activity(self, uow, event, facts):
+        session = uow.session
+        approved_on = _local_date(event["occurred_at"])
+        policy = rules_in_force(session, "activity", approved_on)
+        year = facts["held_on"].year
+        fund = repository.fund_for(session, year, facts["county"], "activity")  # locked first
+        book = repository.FundBook(session, fund) if fund is not None else None
+        if book is not None:  # the union's row of the year, locked after the fund's
+            union_year = book.union_year(facts["union_id"], year)
+            used = union_year.granted
+        else:
+            union_year = None
+            used = repository.lock_union_year(session, facts["union_id"], year).granted_fen
+        inputs = _jsonable(facts)
+        inputs["union_granted_before"] = to_yuan(used)
+        inputs["approved_on"] = approved_on.isoformat()
+        calc = domain.calculate(policy.document, dict(inputs, union_granted_fen=used))
+        subsidy = Subsidy(
+            subject="activity", activity_id=facts["activity_id"], activity_title=facts["title"],
+            union_id=facts["union_id"], union_name=facts.get("union_name"),
+            county=facts["county"], tier=facts["tier"], year=year)
+        return self._record(uow, book, subsidy, calc, policy, inputs, event, approved_on,
+                            union_year)
+
+    def _decide_venue(self, uow, event, facts):
+        session = uow.session
+        period = facts["period"]
+        if session.scalar(select(Subsidy.id).where(Subsidy.venue_id == facts["venue_id"],
+                                                   Subsidy.period == period)):
+            return None  # one decision per venue and period: the first evaluation's
+        year = facts.get("year") or domain.year_of_period(period)
+        if year is None:
+            raise ValueError("venue_evaluated %s: no year in period %r" % (
+                event["event_id"], period))
+        approved_on = _local_date(event["occurred_at"])
+        policy = rules_in_force(session, "venue", approved_on)
+        purpose = repository.venue_purpose(session, facts["venue_id"])
+        inputs = _jsonable(facts)
+        inputs.update(purpose=purpose, approved_on=approved_on.isoformat(), year=year)
+        calc = domain.calculate(policy.document, inputs)  # below the threshold: declined
+        fund = repository.fund_for(session, year, facts["county"], "venue")
+        book = repository.FundBook(session, fund) if fund is not None else None
+        subsidy = Subsidy(
+            subject="venue", activity_id=None, activity_title=facts["name"],
+            union_id=facts.get("host_union_id"), union_name=None, county=facts["county"],
+            tier="venue", year=year, venue_id=facts["venue_id"], period=period, purpose=purpose)
+        return self._record(uow, book, subsidy, calc, policy, inputs, event, approved_on)
+
+    @staticmethod
+    def _record(uow, book, subsidy, calc, policy, inputs, event, approved_on, union_year=None):
+        """Decide against the fund, store the decision, reserve its money, emit."""
+        money = book.money if book is not None else None
+        decision = domain.decide(calc, None if money is None else money.remaining,
+                                 None if money is None else money.room(subsidy.county))
+        subsidy.fund_id = book.fund.id if book is not None else None
+        subsidy.status, subsidy.amount_fen = decision.status, decision.amount
+        subsidy.reason, subsidy.policy_version = decision.reason, policy.version
+        subsidy.inputs, subsidy.explanation = inputs, decision.explanation
+        subsidy.event_id, subsidy.approved_on = event["event_id"], approved_on
+        subsidy.decided_at = utcnow()
+        uow.session.add(subsidy)
+        uow.session.flush()
+        if decision.status == "granted":
+            crossed = money.reserve(subsidy.id, subsidy.county, subsidy.amount_fen, union_year)
+            book.save()
+            for percent in crossed:
+                emit(uow, (events.FUND_THRESHOLD_REACHED, events.threshold(
+                    book.fund, percent, money.fund.budget, money.fund.granted)))
+        emit(uow, events.decided(subsidy))
+        return subsidy
+
+
+def _count(subsidy):
+    if subsidy is not None and subsidy.status == "granted":
+        metrics.count_granted(subsidy.county, subsidy.tier, subsidy.amount_fen)
+
+
+def _jsonable(facts):
+    return {key: (value.isoformat() if isinstance(value, date) else value)
+            for key, value in facts.items()}
+
+
+def _local_date(occurred_at):
+    """The day, in Asia/Shanghai, of an envelope's UTC timestamp."""
+    moment = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    return moment.astimezone(LOCAL).date()
