@@ -1,7 +1,9 @@
 """Money is integer fen inside, a decimal string in yuan with two places outside."""
 import re
 
-_YUAN = re.compile(r"^(0|[1-9]\d{0,11})(\.\d{1,2})?$")
+# a yuan amount on the wire: the one definition (contracts document it as their pattern)
+YUAN_PATTERN = r"^(0|[1-9]\d{0,11})(\.\d{1,2})?$"
+_YUAN = re.compile(YUAN_PATTERN)
 
 
 class BadAmount(ValueError):

@@ -5,6 +5,7 @@ Pure: no nameko, no SQLAlchemy, no network.
 import hashlib
 import hmac
 
+from services.library import contract as library_contract
 from services.notify.words import (  # noqa: F401  (one definition each, in words.py)
     CHANNELS, CRITICAL, DEFAULT_LANGUAGE, EVENT_TYPES, LANGUAGES, USER_CHANNELS)
 
@@ -113,7 +114,7 @@ TEMPLATES = {
     },
 }
 
-RATINGS = {"zh-CN": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
+RATINGS = {"zh-CN": dict(library_contract.RATINGS),  # library's words, not a copy
            "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
 
 PURPOSES = {"zh-CN": {"construction": "建设", "upkeep": "运维"},

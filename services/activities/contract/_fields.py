@@ -2,10 +2,10 @@
 from marshmallow import validate
 
 from services.common.clock import local_today
+from services.common.money import YUAN_PATTERN  # what to_fen accepts
 from services.common.schema import UtcDateTime, Yuan
 
 ID = validate.Range(1, 2**31 - 1)
-YUAN_PATTERN = r"^(0|[1-9]\d{0,11})(\.\d{1,2})?$"  # what services.common.money accepts
 BULK_MAX = 200  # ids per bulk review
 
 
