@@ -51,15 +51,15 @@ def measure(root):
             for name, declared in schema_classes(path).items():
                 classes["%s:%s" % (path.relative_to(root), name)] = declared
         sides[folder] = classes
-    twins, twin_fields, same_fields = 0, 0, 0
-    for declared in sides["gateway"].values():
+    twins, twin_fields, same_fields = [], 0, 0
+    for gateway_name, declared in sides["gateway"].items():
         names = set(declared)
         if len(names) < 3:
             continue
         best = max(sides["services"].values(), default={},
                    key=lambda other: len(names & set(other)))
         if len(names & set(best)) >= 0.8 * len(names):
-            twins += 1
+            twins.append(gateway_name)
             twin_fields += len(names & set(best))
             same_fields += sum(1 for key in names & set(best) if declared[key] == best[key])
     modules = sorted(((len(p.read_text(encoding="utf-8").splitlines()), str(p.relative_to(root)))
@@ -74,8 +74,8 @@ def main(argv):
     for folder, classes in sides.items():
         print("%-9s %4d schema classes, %4d declared fields" % (
             folder, len(classes), sum(len(d) for d in classes.values())))
-    print("gateway classes twinning a service class: %d (%d fields, %d written identically)"
-          % (twins, twin_fields, same_fields))
+    print("gateway classes twinning a service class: %d (%d fields, %d written identically)%s"
+          % (len(twins), twin_fields, same_fields, "".join("\n  " + name for name in twins)))
     print("modules over 400 lines (migrations aside): %d" % sum(1 for n, _ in modules if n > 400))
     for lines, name in modules[:5]:
         print("  %5d  %s" % (lines, name))

@@ -44,6 +44,7 @@ def main(argv=()):
     print(f"""[supervisord]
 nodaemon=true
 silent=true
+umask=077
 logfile={logs}/supervisord.log
 pidfile={data_dir}/supervisord.pid
 childlogdir={logs}

@@ -4,6 +4,7 @@ The Kubernetes migration Jobs run this; the processes also run it at start, whic
 no-op when the Job got there first.
 """
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def migrate(name, settings=None):
 
 
 def main(argv):
+    os.umask(0o077)  # a migration Job may create the SQLite file: owner-only, like the services
     if len(argv) != 1 or argv[0] not in NAMES:
         sys.exit("usage: python -m services.common.migrate {%s}" % "|".join(NAMES))
     url = migrate(argv[0])
