@@ -49,11 +49,14 @@ class ApiRoute(Http):
     guard = Guard()
 
     def __init__(self, method, url, roles=None, body=None, query=None, creates=False,
-                 public=False, status=200, summary="", response=None, **kwargs):
+                 public=False, status=200, summary="", response=None, produces=None, **kwargs):
         self.roles = tuple(roles) if roles else None  # None: any signed-in user
         self.body_schema, self.query_schema = body, query
         self.creates, self.public, self.status = creates, public, status
         self.summary, self.response_schema = summary, response
+        # media types of the 2xx answer when not only JSON (e.g. ["text/csv", XLSX]): the
+        # OpenAPI document's; a route with a `format` query of csv/xlsx needs none
+        self.produces = tuple(produces) if produces else None
         super().__init__(method, url, **kwargs)
 
     # the request -----------------------------------------------------------------------
