@@ -12,6 +12,7 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
 from gateway.api import ApiRoute
 from gateway.decoding import INT64, MAX_DEPTH
@@ -58,8 +59,11 @@ def routes_of(service_cls):
 
 
 def build(service_cls):
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="Culture Matrix gateway", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION})
+                   plugins=[plugin], info={"description": DESCRIPTION})
+    plugin.map_to_openapi_type(fields.Url, "string", "uri")  # apispec says "url": no format
+    plugin.converter.add_attribute_function(_closed_keys)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.schema("Error", {"type": "object", "required": ["error"], "properties": {
@@ -79,6 +83,7 @@ def build(service_cls):
                 name, tag, method, entrypoint, parameters)
     for tag in sorted(tags):
         spec.tag({"name": tag, "description": AREAS.get(tag, tag)})
+    _link(paths)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return _sixty_four_bits(spec.to_dict())
@@ -124,7 +129,9 @@ def _operation(name, tag, method, entrypoint, path_parameters):
     if entrypoint.query_schema is not None:
         operation["parameters"].append({"in": "query", "schema": type(entrypoint.query_schema)})
     if entrypoint.body_schema is not None:
-        operation["requestBody"] = {"required": True, "content": {
+        # a body whose every field is optional may be left out (it reads as {})
+        needed = any(field.required for field in entrypoint.body_schema.fields.values())
+        operation["requestBody"] = {"required": needed, "content": {
             "application/json": {"schema": type(entrypoint.body_schema)}}}
     if entrypoint.creates:
         operation["parameters"].append({
@@ -150,14 +157,50 @@ def _operation(name, tag, method, entrypoint, path_parameters):
 
 def _errors(method, entrypoint, path_parameters):
     """The error answers an operation can give."""
-    statuses = ["404", "405", "422", "429", "503"]
+    statuses = ["401", "404", "405", "422", "429", "503"]  # a public sign-in answers 401 too
     if entrypoint.body_schema is not None:
         statuses += ["400", "413"]
     if not entrypoint.public:
-        statuses += ["401", "403"]
+        statuses.append("403")
     if method.upper() != "GET":
         statuses.append("409")
     return sorted(set(statuses))
+
+
+def _closed_keys(converter, field, ret, **kwargs):
+    """A Dict whose keys are one of a list has those properties and no others (OpenAPI 3.0
+    has no propertyNames): apispec would document any key."""
+    if not isinstance(field, fields.Dict) or field.key_field is None:
+        return {}
+    choices = [choice for validator in field.key_field.validators
+               for choice in getattr(validator, "choices", ())]
+    if not choices:
+        return {}
+    values = ret.get("additionalProperties", {})
+    return {"properties": {str(choice): values for choice in choices},
+            "additionalProperties": False}
+
+
+def _link(paths):
+    """Stateful links: what a POST creates (its answer's `id`) is the id of the operations
+    on the path below it, e.g. POST /unions -> GET/PATCH /unions/{union_id}, .../history."""
+    for path, operations in paths.items():
+        post = operations.get("post")
+        if post is None or "201" not in post["responses"]:
+            continue
+        carried = re.findall(r"\{(\w+)\}", path)
+        prefix = path + "/{"
+        for target, target_operations in paths.items():
+            if not target.startswith(prefix):
+                continue
+            names = re.findall(r"\{(\w+)\}", target)
+            if names[:len(carried)] != carried or len(names) != len(carried) + 1:
+                continue
+            parameters = {name: "$request.path.%s" % name for name in carried}
+            parameters[names[-1]] = "$response.body#/id"
+            for operation in target_operations.values():
+                post["responses"]["201"].setdefault("links", {})[operation["operationId"]] = {
+                    "operationId": operation["operationId"], "parameters": parameters}
 
 
 def _sixty_four_bits(document):

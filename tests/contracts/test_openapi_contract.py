@@ -48,18 +48,23 @@ def test_every_operation_has_a_stable_unique_id_and_an_area(document):
 def test_the_errors_that_can_happen_are_documented(document):
     for path, method, op in operations(document):
         responses = set(op["responses"])
-        assert {"422", "429", "404", "503"} <= responses, (path, method)
+        assert {"401", "422", "429", "404", "503"} <= responses, (path, method)
         if op.get("security"):
-            assert {"401", "403"} <= responses, (path, method)
-        else:
-            assert "401" not in responses, (path, method)
+            assert "403" in responses, (path, method)
         if "requestBody" in op:
             assert {"400", "413"} <= responses, (path, method)
         for status, answer in op["responses"].items():
             if status >= "400":
                 assert answer == {"$ref": "#/components/responses/%s" % status}
     token = document["paths"]["/api/v1/auth/token"]["post"]
-    assert "security" not in token and "400" in token["responses"]
+    assert "security" not in token and {"400", "401"} <= set(token["responses"])
+
+
+def test_what_a_post_creates_links_to_the_operations_on_it(document):
+    links = document["paths"]["/api/v1/unions"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in links.values()} >= {"get_union", "union_history"}
+    for link in links.values():
+        assert link["parameters"] == {"union_id": "$response.body#/id"}
 
 
 def test_documents_are_documented_as_what_they_are(document):
