@@ -176,7 +176,7 @@ class NoDelayWebServer(WebServer):
         return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
     def make_url_map(self):
-        url_map = Map()
+        url_map = Map(merge_slashes=False)  # "//x" is an unknown path, not a redirect
         for provider in self._providers:
             rule = provider.get_url_rule()
             if rule.rule == CATCH_ALL:

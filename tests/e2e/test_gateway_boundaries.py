@@ -169,7 +169,8 @@ def test_what_the_server_cannot_parse_is_a_json_400(world, request_bytes):
 def test_unknown_paths_are_a_json_404(world):
     base = world.system.gateway
     for method, path in (("GET", "/nowhere"), ("POST", "/api/v1/nothing"),
-                         ("DELETE", "/api/v1/unions/1/nothing"), ("GET", "/api/v1/unions/")):
+                         ("DELETE", "/api/v1/unions/1/nothing"), ("GET", "/api/v1/unions/"),
+                         ("GET", "/api//v1/unions"), ("GET", "/api/v1/activities/-1")):
         error_of(requests.request(method, base + path, timeout=10), 404, "NOT_FOUND")
 
 
