@@ -1,13 +1,14 @@
 """The route entrypoint: every HTTP concern once, so routes hold only their call.
 
-For each request: request id -> authenticate -> role check -> size, JSON and schema
--> idempotency replay -> the route's worker -> JSON answer or the API's error body.
+For each request: request id -> authenticate -> role check -> size, decoding
+(gateway.decoding) and schema -> idempotency replay -> the route's worker -> JSON answer
+or the API's error body, whose messages follow Accept-Language (gateway.i18n; the web
+server hands every JSON error answer of the process to `localise`).
 """
 import hashlib
 import json
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from eventlet.event import Event
@@ -16,6 +17,7 @@ from werkzeug.wrappers import Response
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from gateway import decoding, i18n
 from gateway.errors import ApiError, error_response, forbidden, invalid, json_response, unauthenticated
 from gateway.guard import Guard
 from gateway.models import AuditEntry, IdempotentResponse
@@ -23,7 +25,7 @@ from services.common import logs, metrics
 from services.common.clock import utcnow
 from services.common.dependencies import Database
 from services.common.errors import ServiceError
-from services.common.web import Http
+from services.common.web import Http, request_id_of
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -47,18 +49,21 @@ class ApiRoute(Http):
     guard = Guard()
 
     def __init__(self, method, url, roles=None, body=None, query=None, creates=False,
-                 public=False, status=200, summary="", response=None, **kwargs):
+                 public=False, status=200, summary="", response=None, produces=None, **kwargs):
         self.roles = tuple(roles) if roles else None  # None: any signed-in user
         self.body_schema, self.query_schema = body, query
         self.creates, self.public, self.status = creates, public, status
         self.summary, self.response_schema = summary, response
+        # media types of the 2xx answer when not only JSON (e.g. ["text/csv", XLSX]): the
+        # OpenAPI document's; a route with a `format` query of csv/xlsx needs none
+        self.produces = tuple(produces) if produces else None
         super().__init__(method, url, **kwargs)
 
     # the request -----------------------------------------------------------------------
     def handle_request(self, request):
         request.shallow = False  # nameko's server hands requests over shallow
         started = time.perf_counter()
-        request_id = (request.headers.get("X-Request-ID") or "")[:128] or str(uuid.uuid4())
+        request_id = getattr(request, "request_id", None) or request_id_of(request.headers)
         logs.bind(correlation_id=request_id)
         try:
             response = self._handle(request, request_id)
@@ -75,6 +80,11 @@ class ApiRoute(Http):
         metrics.HTTP_LATENCY.labels(request.method, self.url).observe(time.perf_counter() - started)
         return response
 
+    @staticmethod
+    def localise(request, response):
+        """Every JSON error answer of the gateway, in the caller's language."""
+        return i18n.localise(request, response)
+
     def _handle(self, request, request_id):
         self._limit(self.guard.per_address, "address:%s" % request.remote_addr)
         user = None if self.public else self._authenticate(request)
@@ -82,9 +92,7 @@ class ApiRoute(Http):
             self._limit(self.guard.per_user, "user:%d" % user.id)
         if self.roles is not None and user.role not in self.roles:
             raise forbidden("this needs one of the roles: %s" % ", ".join(self.roles))
-        if any(isinstance(v, int) and not INT64[0] <= v <= INT64[1]
-               for v in request.path_values.values()):
-            raise ApiError(404, "NOT_FOUND", "no object has such an id")  # none can exist
+        decoding.path_values_exist(request.path_values)
         body = self._load_body(request)
         call = Call(request_id=request_id, user=user, body=body,
                     query=self._load_query(request), json=getattr(request, "cm_document", {}),
@@ -154,13 +162,7 @@ class ApiRoute(Http):
         if len(raw) > MAX_BODY:
             raise ApiError(413, "PAYLOAD_TOO_LARGE", "the body is over 1 MiB")
         request.cm_raw_body = raw
-        if not raw.strip():
-            document = {}
-        else:
-            try:
-                document = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise ApiError(400, "MALFORMED_JSON", "the body is not valid JSON: %s" % exc) from None
+        document = decoding.json_document(raw)
         if not isinstance(document, dict):
             raise invalid({"_schema": ["the body must be a JSON object"]})
         loaded = _validated(self.body_schema, document)
@@ -183,8 +185,7 @@ class ApiRoute(Http):
         key = request.headers.get("Idempotency-Key")
         if not (self.creates and key):
             return None
-        if len(key) > 200:
-            raise invalid({"Idempotency-Key": ["at most 200 characters"]})
+        decoding.check_header("Idempotency-Key", key, 200)
         digest = hashlib.sha256(getattr(request, "cm_raw_body", b"")).hexdigest()
         route = "%s %s" % (request.method, request.path)
         db = self._gateway_db()
@@ -230,37 +231,14 @@ class ApiRoute(Http):
         raise RuntimeError("the gateway needs its Database dependency")
 
 
-INT64 = (-2 ** 63, 2 ** 63 - 1)
-
-
-def _check_storable(document, prefix):
-    """What no database can store is a 422 here, not a 500 there: NUL characters in text
-    (PostgreSQL) and integers beyond 64 bits (SQLite), anywhere in a body, query or path."""
-    errors = {}
-
-    def walk(value, path):
-        if isinstance(value, str) and "\x00" in value:
-            errors[path or "_schema"] = ["must not contain NUL characters"]
-        elif isinstance(value, int) and not isinstance(value, bool) and not (
-                INT64[0] <= value <= INT64[1]):
-            errors[path or "_schema"] = ["out of range"]
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, "%s.%s" % (path, key) if path else str(key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, "%s.%d" % (path, index) if path else str(index))
-    walk(document, prefix)
-    if errors:
-        raise invalid(errors)
-
-
 def _validated(schema, document):
-    _check_storable(document, "")
+    decoding.check_storable(document)
     try:
-        return schema.load(document)
+        loaded = schema.load(document)
     except ValidationError as exc:
         raise invalid(exc.messages) from None
+    decoding.check_storable(loaded)  # a query's strings are numbers now
+    return loaded
 
 
 route = ApiRoute.decorator

@@ -4,7 +4,7 @@ import mimetypes
 from pathlib import Path
 
 import swagger_ui_bundle
-from services.common.web import http
+from services.common.web import error_response, http
 from werkzeug.wrappers import Response
 
 from gateway.openapi import build
@@ -40,5 +40,5 @@ class DocsEndpoints:
     def docs_asset(self, request, name):
         path = ASSETS / name
         if name not in ("swagger-ui.css", "swagger-ui-bundle.js") or not path.exists():
-            return Response("not found", status=404)
+            return error_response(404, "NOT_FOUND", "no such route: %s" % request.path)
         return Response(path.read_bytes(), mimetype=mimetypes.guess_type(name)[0])
