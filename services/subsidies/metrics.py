@@ -1,19 +1,31 @@
-"""Business metrics of the subsidies service (Prometheus).
+"""Business metrics of the subsidies service (Prometheus): counts and shares, never money.
 
-Gauges are set from the database just before each scrape (Service.refresh_gauges), so
-every replica reports the same fund figures; counters count what this process did, and
-Prometheus sums them over replicas.
+/metrics is read by whoever reaches the port or the Prometheus server, so no yuan figure
+of a fund or a subsidy is exported here; amounts stay behind the API's finance and
+city_admin roles (GET /api/v1/funds, /api/v1/subsidies/stats). What ops need is whether
+the pipeline decides and pays, and when an open fund is about to run dry:
+
+* cm_subsidy_decisions_total{outcome, county}: decisions this process made, by outcome
+  (granted, declined, paid, cancelled); Prometheus sums them over replicas.
+* cm_fund_remaining_ratio{fund_id, year, policy, county}: an open fund's budget not yet
+  granted, as a share of its budget (0..1, unitless); closed funds are not exported.
+* cm_funds_open: how many funds are open.
+
+The gauges are set from the database just before each scrape (Service.refresh_gauges), so
+every replica reports the same figures.
 """
 from prometheus_client import Counter, Gauge
 
 FUND_LABELS = ["fund_id", "year", "policy", "county"]
+OUTCOMES = ("granted", "declined", "paid", "cancelled")
 
-FUND_BUDGET = Gauge("cm_fund_budget_yuan", "A fund's budget in yuan", FUND_LABELS)
-FUND_REMAINING = Gauge("cm_fund_remaining_yuan",
-                       "A fund's budget not yet granted, in yuan", FUND_LABELS)
-GRANTED = Counter("cm_subsidies_granted_yuan", "Subsidies granted, in yuan",
-                  ["county", "tier"])
-PAID = Counter("cm_subsidies_paid_yuan", "Subsidies paid, in yuan", ["county", "tier"])
+DECISIONS = Counter("cm_subsidy_decisions_total",
+                    "Subsidy decisions made by this process, by outcome (a count, not money)",
+                    ["outcome", "county"])
+FUND_REMAINING_RATIO = Gauge("cm_fund_remaining_ratio",
+                             "An open fund's budget not yet granted, as a share of its budget "
+                             "(0..1)", FUND_LABELS)
+FUNDS_OPEN = Gauge("cm_funds_open", "Funds that are open")
 
 
 def fund_labels(fund):
@@ -21,21 +33,22 @@ def fund_labels(fund):
             "county": "city" if fund.scope == "*" else fund.scope}
 
 
+def remaining_ratio(fund):
+    """remaining / budget, clamped to 0..1; a fund without budget has nothing left."""
+    if fund.budget_fen <= 0:
+        return 0.0
+    return min(1.0, max(0.0, (fund.budget_fen - fund.granted_fen) / fund.budget_fen))
+
+
 def observe_funds(funds):
-    """Set the fund gauges; funds no longer there (a test's other database) are dropped."""
-    FUND_BUDGET.clear()
-    FUND_REMAINING.clear()
-    for fund in funds:
-        labels = fund_labels(fund)
-        FUND_BUDGET.labels(**labels).set(fund.budget_fen / 100)
-        FUND_REMAINING.labels(**labels).set((fund.budget_fen - fund.granted_fen) / 100)
+    """Set the fund gauges from the open funds; others (closed, or a test's other
+    database) are dropped."""
+    FUND_REMAINING_RATIO.clear()
+    opened = [fund for fund in funds if fund.status == "open"]
+    for fund in opened:
+        FUND_REMAINING_RATIO.labels(**fund_labels(fund)).set(remaining_ratio(fund))
+    FUNDS_OPEN.set(len(opened))
 
 
-def count_granted(county, tier, fen):
-    if fen > 0:
-        GRANTED.labels(county, tier).inc(fen / 100)
-
-
-def count_paid(county, tier, fen):
-    if fen > 0:
-        PAID.labels(county, tier).inc(fen / 100)
+def count_decision(outcome, county):
+    DECISIONS.labels(outcome, county or "").inc()

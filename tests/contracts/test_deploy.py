@@ -46,9 +46,9 @@ KNOWN_METRICS = {
     "cm_outbox_pending", "cm_outbox_oldest_pending_age_seconds",
     "cm_outbox_publish_failures_total", "cm_events_handled_total", "cm_inbox_duplicates_total",
     "cm_event_retries_total", "cm_dead_letters_total", "cm_dead_letters_open",
-    "cm_fund_remaining_yuan", "cm_fund_budget_yuan", "cm_subsidies_granted_yuan_total",
-    "cm_subsidies_paid_yuan_total", "cm_activities", "cm_lecture_satisfaction_ratio",
-    "cm_loans_total", "up",
+    # subsidies: counts and unitless shares only, no yuan (deploy/README.md)
+    "cm_subsidy_decisions_total", "cm_fund_remaining_ratio", "cm_funds_open",
+    "cm_activities", "cm_lecture_satisfaction_ratio", "cm_loans_total", "up",
 }
 KNOWN_HISTOGRAMS = {"cm_entrypoint_duration_seconds", "cm_http_request_duration_seconds"}
 KNOWN_METRICS |= {h + suffix for h in KNOWN_HISTOGRAMS for suffix in ("_bucket", "_count", "_sum")}
@@ -588,8 +588,8 @@ def test_dashboard_panels_query_only_exported_metrics():
               "cm_outbox_pending", "cm_outbox_oldest_pending_age_seconds",
               "cm_event_retries_total", "cm_dead_letters_open", "cm_dead_letters_total",
               "cm_events_published_total", "cm_events_handled_total",
-              "cm_fund_remaining_yuan", "cm_subsidies_granted_yuan_total",
-              "cm_subsidies_paid_yuan_total", "cm_activities"}
+              "cm_fund_remaining_ratio", "cm_funds_open", "cm_subsidy_decisions_total",
+              "cm_activities"}
     assert wanted <= used, sorted(wanted - used)
 
 

@@ -62,7 +62,9 @@ class DecisionEntrypoints:
             subsidy.explanation = list(subsidy.explanation) + [
                 "已撤销原核定补助 %s 元（%s）：%s" % (to_yuan(amount), actor, data["reason"])]
             emit(uow, events.decided(subsidy))
-            return contract.SubsidyOut().dump(subsidy)
+            answer = contract.SubsidyOut().dump(subsidy)
+        metrics.count_decision("cancelled", subsidy.county)
+        return answer
 
     @handle_event(activity_events.APPROVED)
     def on_activity_approved(self, event):
@@ -155,8 +157,8 @@ class DecisionEntrypoints:
 
 
 def _count(subsidy):
-    if subsidy is not None and subsidy.status == "granted":
-        metrics.count_granted(subsidy.county, subsidy.tier, subsidy.amount_fen)
+    if subsidy is not None and subsidy.status in ("granted", "declined"):
+        metrics.count_decision(subsidy.status, subsidy.county)
 
 
 def _jsonable(facts):

@@ -84,7 +84,7 @@ class DisbursementEntrypoints:
             batch.reference = data["reference"]
             answer = contract.BatchOut().dump(batch)
         for row in rows:
-            metrics.count_paid(row.county, row.tier, row.amount_fen)
+            metrics.count_decision("paid", row.county)
         return answer
 
     @rpc
