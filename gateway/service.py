@@ -3,10 +3,7 @@
 Validation, authentication, role checks, idempotency and errors live in gateway.api;
 each route group holds only authorization and its RPC calls.
 """
-from services.common.web import http
-
 from gateway.docs import DocsEndpoints
-from gateway.errors import error_response
 from gateway.routes.activities import ActivityRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.library import LibraryRoutes
@@ -14,7 +11,7 @@ from gateway.routes.notify import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
 from gateway.routes.subsidies import SubsidyRoutes
 from gateway.rpc import SignedRpcProxy, call as rpc_call
-from services.common.dependencies import Database, EntrypointMetrics
+from services.common.dependencies import Config, Database, EntrypointMetrics
 from services.common.ops import HealthEndpoints
 
 
@@ -22,6 +19,7 @@ class Service(IdentityRoutes, ActivityRoutes, SubsidyRoutes, LibraryRoutes, Noti
               OpsRoutes, HealthEndpoints, DocsEndpoints):
     name = "gateway"
     db = Database(name="gateway")
+    config = Config()
     measured = EntrypointMetrics()  # binds the request id to the worker's log lines
     # every call signed for the acting user (gateway.rpc, services.common.signing)
     activities = SignedRpcProxy("activities")
@@ -30,9 +28,6 @@ class Service(IdentityRoutes, ActivityRoutes, SubsidyRoutes, LibraryRoutes, Noti
     notify = SignedRpcProxy("notify")
 
     def _rpc(self, service, method, *args, **kwargs):
-        timeout = self.db.provider.container.config["CM"]["rpc_timeout"]
-        return rpc_call(getattr(self, service), method, *args, timeout=timeout, **kwargs)
+        return rpc_call(getattr(self, service), method, *args, timeout=self.config.rpc_timeout,
+                        **kwargs)
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/<path:path>")
-    def no_such_route(self, request, path):
-        return error_response(404, "NOT_FOUND", "no such route: /%s" % path)

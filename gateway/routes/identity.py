@@ -186,7 +186,7 @@ class IdentityRoutes:
         return user
 
     def _check_user_scope(self, data):
-        counties = self.db.provider.container.config["CM"]["counties"]
+        counties = self.config.counties
         if data["role"] == "county_reviewer" and data.get("county") not in counties:
             raise invalid({"county": ["a county reviewer needs one of: %s" % ", ".join(counties)]})
         if data["role"] == "union_admin" and data.get("union_id") is None:

@@ -180,7 +180,7 @@ def test_what_no_database_can_store_is_a_422(world, unchanged):
                                         "county": "甘州区", "members": 1,
                                         "parent_id": world.unions["ganzhou"]["id"]})
     assert error_of(nul, 422, "VALIDATION_FAILED")["details"] == {
-        "name": ["must not contain NUL characters"]}
+        "name": ["不得包含 NUL 字符"]}  # Chinese by default (Accept-Language)
     huge = admin.get("/api/v1/activities/%d" % (2 ** 70))
     error_of(huge, 404, "NOT_FOUND")
     error_of(admin.get("/api/v1/activities", union_id=2 ** 64), 422, "VALIDATION_FAILED")

@@ -88,8 +88,8 @@ def test_every_series_the_dashboard_and_alerts_use_is_exported(world):
             if kind == "histogram":
                 exported |= {family + "_bucket", family + "_count", family + "_sum"}
     assert used and used <= exported, sorted(used - exported)
-    for business in ("cm_activities", "cm_fund_remaining_yuan", "cm_subsidies_granted_yuan_total",
-                     "cm_lecture_satisfaction_ratio"):
+    for business in ("cm_activities", "cm_fund_remaining_ratio", "cm_funds_open",
+                     "cm_subsidy_decisions_total", "cm_lecture_satisfaction_ratio"):
         assert business in exported
-    assert system.metric("subsidies", "cm_subsidies_granted_yuan_total") > 0
+    assert system.metric("subsidies", "cm_subsidy_decisions_total") > 0
     assert system.metric("activities", "cm_activities", {"status": "approved"}) >= 1
