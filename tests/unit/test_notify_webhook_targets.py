@@ -237,3 +237,18 @@ def test_https_refuses_a_certificate_for_another_name(tmp_path, resolver, monkey
         assert receiver.requests == []
     finally:
         receiver.stop()
+
+
+def test_a_malformed_allow_entry_stops_notify_at_start():
+    from services.notify.delivery import DeliveryWorker
+
+    class Container:  # what setup() reads of a nameko container
+        def __init__(self, config):
+            self.config = config
+
+    def set_up(*allow):
+        container = Container({"CM": settings(*allow)})
+        DeliveryWorker().bind(container, "deliveries").setup()
+    set_up("127.0.0.1:9000", "hooks.local", "[::1]:9000")
+    with pytest.raises(ValueError, match="'hooks.local:http'"):
+        set_up("127.0.0.1:9000", "hooks.local:http")
