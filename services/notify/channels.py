@@ -14,6 +14,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from services.common.database import forbid_open_transaction
 from services.notify import domain
@@ -71,12 +72,18 @@ def _text(value):
 
 # webhooks -----------------------------------------------------------------------------
 def send_webhook(settings, url, secret, body, headers):
-    """POST body (bytes) signed over "timestamp.body"; a 2xx answer is success."""
+    """POST body (bytes) signed over "timestamp.body"; a 2xx answer is success.
+
+    The target's name is resolved once, the addresses are checked (check_target), and the
+    connection goes to a checked address: no second lookup between the check and the
+    connection (DNS rebinding). The Host header, and for https the SNI and the
+    certificate's name check, stay on the URL's name."""
     forbid_open_transaction("a webhook send")
-    check_target(url, settings.webhook_allow_hosts)
+    target = check_target(url, settings.webhook_allow_hosts)
     timestamp = int(time.time())
     signed = dict(headers)
     signed.update({
+        "Host": target.host_header,
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "CultureMatrix-Webhooks/1",
         "X-CM-Timestamp": str(timestamp),
@@ -84,37 +91,124 @@ def send_webhook(settings, url, secret, body, headers):
     })
     timeout = float(settings.webhook_timeout_seconds)
     try:
-        answer = requests.post(url, data=body, headers=signed, timeout=(timeout, timeout),
-                               allow_redirects=False)
-    except requests.Timeout:
+        answer = _post(target, body, signed, timeout)
+    except urllib3.exceptions.TimeoutError:
         raise DeliveryError("timed out after %ss" % timeout) from None
-    except requests.RequestException as exc:
+    except urllib3.exceptions.HTTPError as exc:
         raise DeliveryError("%s: %s" % (exc.__class__.__name__, _short(exc))) from None
-    if 200 <= answer.status_code < 300:
-        return answer.status_code
-    raise DeliveryError("HTTP %d %s" % (answer.status_code, answer.text[:200].strip()),
-                        status_code=answer.status_code)
+    if 200 <= answer.status < 300:
+        return answer.status
+    text = answer.data[:200].decode("utf-8", "replace").strip()
+    raise DeliveryError("HTTP %d %s" % (answer.status, text), status_code=answer.status)
+
+
+def _post(target, body, headers, timeout):
+    """POST to the checked addresses in turn (the next only when a connection could not be
+    made, so nothing is sent twice); never redirected, never through a proxy."""
+    limits = urllib3.Timeout(connect=timeout, read=timeout)
+    failure = None
+    for address in target.addresses:
+        if target.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(
+                address, target.port, timeout=limits, retries=False, maxsize=1,
+                cert_reqs="CERT_REQUIRED", ca_certs=_ca_bundle(),
+                server_hostname=target.host, assert_hostname=target.host)
+        else:
+            pool = urllib3.HTTPConnectionPool(address, target.port, timeout=limits,
+                                              retries=False, maxsize=1)
+        try:
+            with pool:
+                return pool.urlopen("POST", target.path, body=body, headers=headers,
+                                    redirect=False, retries=False, assert_same_host=False,
+                                    preload_content=True)
+        except (urllib3.exceptions.NewConnectionError,
+                urllib3.exceptions.ConnectTimeoutError) as exc:
+            failure = exc  # nothing was sent: the next checked address may answer
+    raise failure
+
+
+def _ca_bundle():
+    return requests.utils.DEFAULT_CA_BUNDLE_PATH
+
+
+class Target:
+    """A checked webhook target: the URL's parts and the addresses to connect to."""
+
+    def __init__(self, scheme, host, port, path, addresses):
+        self.scheme, self.host, self.port, self.path = scheme, host, port, path
+        self.addresses = addresses
+
+    @property
+    def host_header(self):
+        name = "[%s]" % self.host if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return name if self.port == default else "%s:%d" % (name, self.port)
+
+
+def parse_allow_entry(entry):
+    """One webhook_allow_hosts entry as (host, port): "host:port", "[v6]:port", or a bare
+    host, which allows only the scheme's default port (port None: 80 for http, 443 for
+    https). Raises ValueError for anything else."""
+    text = str(entry).strip().lower()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            raise ValueError("webhook_allow_hosts entry %r: expected [address]:port" % entry)
+        port = rest[1:] if rest else None
+    elif text.count(":") > 1:
+        host, port = text, None  # a bare IPv6 address
+    else:
+        host, _, port = text.partition(":")
+        port = port if _ else None
+    host = host.rstrip(".")
+    if not host or (port is not None and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise ValueError("webhook_allow_hosts entry %r: expected host:port" % entry)
+    return host, int(port) if port is not None else None
+
+
+def _allowed(allow_hosts, scheme, port, *names):
+    default = 443 if scheme == "https" else 80
+    for entry in allow_hosts:
+        host, allowed_port = parse_allow_entry(entry)
+        if host in names and (allowed_port or default) == port:
+            return True
+    return False
 
 
 def check_target(url, allow_hosts):
-    """Refuse loopback, private, link-local and reserved addresses unless allowed (SSRF)."""
+    """Resolve the URL's host once and refuse loopback, private, link-local and reserved
+    addresses (SSRF) unless webhook_allow_hosts names that host (or that address) with
+    this port. Returns the Target whose addresses a delivery connects to."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise DeliveryError("not a valid URL port", permanent=True) from None
     if parts.scheme not in ("http", "https") or not host:
         raise DeliveryError("not an http(s) URL", permanent=True)
-    if host in allow_hosts:
-        return
+    path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                    proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
         raise DeliveryError("cannot resolve %s: %s" % (host, exc)) from None
+    addresses = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            raise DeliveryError("%s resolves to %s, which is not a public address "
-                                "(allow it with webhook_allow_hosts)" % (host, address),
-                                permanent=True)
+        address = info[4][0].split("%")[0]
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise DeliveryError("cannot resolve %s" % host)
+    if _allowed(allow_hosts, parts.scheme, port, host):
+        return Target(parts.scheme, host, port, path, addresses)
+    for address in addresses:
+        if not ipaddress.ip_address(address).is_global and not _allowed(
+                allow_hosts, parts.scheme, port, address):
+            raise DeliveryError("%s:%d resolves to %s, which is not a public address "
+                                "(allow it with webhook_allow_hosts as host:port)"
+                                % (host, port, address), permanent=True)
+    return Target(parts.scheme, host, port, path, addresses)
 
 
 def _short(exc):

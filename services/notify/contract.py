@@ -112,9 +112,19 @@ class TemplateList(Strict):
 
 
 # webhooks ------------------------------------------------------------------------------
+URL_DESCRIPTION = (
+    "http(s) URL each event is POSTed to. At each delivery its name is resolved once and the "
+    "POST goes to an address so checked (Host, SNI and the certificate stay on the name). "
+    "A loopback, private, link-local or reserved address is refused (the delivery fails, "
+    "not retried) unless the operator's webhook_allow_hosts names this host or address "
+    "with this port (host:port; a bare host allows only port 80 for http, 443 for https). "
+    "Redirects are not followed.")
+
+
 def _url(**kwargs):
     return fields.Url(schemes={"http", "https"}, require_tld=False,
-                      validate=validate.Length(max=2000), **kwargs)
+                      validate=validate.Length(max=2000),
+                      metadata={"description": URL_DESCRIPTION}, **kwargs)
 
 
 def _event_types(**kwargs):

@@ -36,6 +36,8 @@ class DeliveryWorker(DependencyProvider):
 
     def setup(self):
         self.settings = self.container.config["CM"]
+        for entry in self.settings.webhook_allow_hosts:
+            channels.parse_allow_entry(entry)  # a malformed entry stops the process here
         self._wake = threading.Event()
         self._stopping = False
         self._thread = None

@@ -28,13 +28,31 @@ def smtp(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, backend, smtp):
+def receivers():
+    """The webhook receivers, made before the system starts: the allow list names each
+    allowed one by host and port. "elsewhere" listens on 127.0.0.1 too, on a port the list
+    does not name."""
+    made = {name: WebhookReceiver(SECRET)
+            for name in ("signed", "slow", "failing", "by_name", "elsewhere")}
+    yield made
+    for receiver in made.values():
+        receiver.stop()
+
+
+def port_of(receiver):
+    return receiver.server.server_address[1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, backend, smtp, receivers):
+    allow = ["127.0.0.1:%d" % port_of(receivers[name]) for name in ("signed", "slow", "failing")]
+    allow.append("localhost:%d" % port_of(receivers["by_name"]))
     system = System(tmp_path_factory.mktemp("notify"), backend, {
         "CM_SMTP_HOST": "127.0.0.1", "CM_SMTP_PORT": str(smtp.port),
         "CM_SMTP_FROM": "张掖市总工会 <notify@culture-matrix.test>",
         "CM_DELIVERY_MAX_ATTEMPTS": str(MAX_ATTEMPTS), "CM_DELIVERY_BACKOFF_SECONDS": "0.2",
         "CM_DELIVERY_POLL_SECONDS": "0.2", "CM_WEBHOOK_TIMEOUT_SECONDS": "1",
-        "CM_WEBHOOK_DISABLE_AFTER": str(DISABLE_AFTER), "CM_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+        "CM_WEBHOOK_DISABLE_AFTER": str(DISABLE_AFTER), "CM_WEBHOOK_ALLOW_HOSTS": ",".join(allow),
     }).start()
     try:
         yield build_world(system)
@@ -73,9 +91,9 @@ def paid_event(world, title, union="power"):
         "amount": "350.00", "batch_id": 1}, "subsidies", str(uuid.uuid4()))
 
 
-def subscribe(world, receiver, event_types, **extra):
+def subscribe(world, receiver, event_types, url=None, **extra):
     answer = world.as_user("ops").post("/api/v1/webhooks", dict(
-        url=receiver.url, secret=receiver.secret, event_types=event_types, **extra))
+        url=url or receiver.url, secret=receiver.secret, event_types=event_types, **extra))
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -158,8 +176,8 @@ def test_a_refused_address_is_recorded_failed_with_its_reason_and_announced(worl
 
 
 # webhooks ---------------------------------------------------------------------------
-def test_webhooks_are_signed_and_retried_until_the_receiver_recovers(world):
-    receiver = WebhookReceiver(SECRET)
+def test_webhooks_are_signed_and_retried_until_the_receiver_recovers(world, receivers):
+    receiver = receivers['signed']
     receiver.fail_next = 2
     hook = subscribe(world, receiver, ["activity_approved"], name="OA 系统")
     try:
@@ -196,11 +214,10 @@ def test_webhooks_are_signed_and_retried_until_the_receiver_recovers(world):
         assert len(receiver.accepted("activity_approved")) == 1
     finally:
         world.as_user("ops").post("/api/v1/webhooks/%d/disable" % hook["id"])
-        receiver.stop()
 
 
-def test_a_slow_receiver_times_out_and_is_tried_again(world):
-    receiver = WebhookReceiver(SECRET)
+def test_a_slow_receiver_times_out_and_is_tried_again(world, receivers):
+    receiver = receivers['slow']
     receiver.delay = 3  # over the 1 s timeout
     hook = subscribe(world, receiver, ["subsidy_paid"])
     try:
@@ -217,11 +234,10 @@ def test_a_slow_receiver_times_out_and_is_tried_again(world):
         assert receiver.accepted("subsidy_paid")[-1]["event_id"] == event["event_id"]
     finally:
         world.as_user("ops").post("/api/v1/webhooks/%d/disable" % hook["id"])
-        receiver.stop()
 
 
-def test_a_failing_receiver_is_disabled_and_ops_enable_it_again(world):
-    receiver = WebhookReceiver(SECRET)
+def test_a_failing_receiver_is_disabled_and_ops_enable_it_again(world, receivers):
+    receiver = receivers['failing']
     receiver.failing = True
     hook = subscribe(world, receiver, ["subsidy_paid"])
     ops = world.as_user("ops")
@@ -278,7 +294,41 @@ def test_a_failing_receiver_is_disabled_and_ops_enable_it_again(world):
                                    {"channel": "webhook", "outcome": "failed"}) >= 2
     finally:
         ops.post("/api/v1/webhooks/%d/disable" % hook["id"])
-        receiver.stop()
+
+
+def test_a_webhook_reaches_a_private_target_only_on_an_allowed_host_and_port(world, receivers):
+    """The allow list names host and port: a name on a private address is refused unless
+    allowed with its port, and an allowed host on another port is refused."""
+    allowed, elsewhere = receivers["by_name"], receivers["elsewhere"]
+    targets = {
+        "allowed name and port": "http://localhost:%d/hooks/named" % port_of(allowed),
+        "allowed host, other port": "http://127.0.0.1:%d/hooks/ip" % port_of(elsewhere),
+        "private name, other port": "http://localhost:%d/hooks/named" % port_of(elsewhere),
+    }
+    hooks = {what: subscribe(world, allowed, ["subsidy_paid"], url=url, name=what)
+             for what, url in targets.items()}
+    try:
+        event = paid_event(world, "私网目标测试")
+        publish(world.system, event)
+        posted = wait_for(lambda: [b for b in allowed.accepted("subsidy_paid")
+                                   if b["event_id"] == event["event_id"]], 30,
+                          "the delivery to the allowed host and port")
+        assert len(posted) == 1
+        assert [r["headers"]["Host"] for r in allowed.requests
+                if r["headers"]["X-CM-Event-Id"] == event["event_id"]] == [
+            "localhost:%d" % port_of(allowed)]
+        for what in ("allowed host, other port", "private name, other port"):
+            failed = wait_for(lambda: [d for d in world.as_user("ops").get(
+                "/api/v1/webhooks/%d/deliveries" % hooks[what]["id"],
+                event_id=event["event_id"]).json()["items"] if d["status"] == "failed"],
+                30, "the refused delivery (%s)" % what)[0]
+            assert failed["attempts"] == 1, what  # refused for good: not retried
+            assert "not a public address" in failed["last_error"], (what, failed["last_error"])
+            assert ":%d" % port_of(elsewhere) in failed["last_error"]
+        assert elsewhere.requests == []
+    finally:
+        for hook in hooks.values():
+            world.as_user("ops").post("/api/v1/webhooks/%d/disable" % hook["id"])
 
 
 def test_webhooks_belong_to_ops_and_bad_input_is_refused(world):

@@ -138,7 +138,7 @@ def test_webhook_targets_on_private_addresses_are_refused_unless_allowed():
         with pytest.raises(DeliveryError) as refused:
             check_target(url, [])
         assert refused.value.permanent
-    check_target("http://127.0.0.1:8080/x", ["127.0.0.1"])
+    check_target("http://127.0.0.1:8080/x", ["127.0.0.1:8080"])  # host and port
     with pytest.raises(DeliveryError):
         check_target("ftp://example.org/x", [])
 
