@@ -87,7 +87,7 @@ class Settings:
     delivery_lease_seconds: float = 120.0  # a sender silent this long is presumed dead
     webhook_timeout_seconds: float = 5.0  # connect and read, each
     webhook_disable_after: int = 20  # consecutive failed tries; 0 = never disable
-    webhook_allow_hosts: list[str] = field(default_factory=list)  # private hosts allowed
+    webhook_allow_hosts: list[str] = field(default_factory=list)  # private host:port targets
 
     def __getitem__(self, name):
         # dict-style reading for the places that take settings by name (e.g. a Database's

@@ -10,8 +10,14 @@ from tests.support.world import build_world
 
 SECRET = "webhook-secret-for-replicas-01"
 ENV = {"CM_DELIVERY_POLL_SECONDS": "0.1", "CM_DELIVERY_BACKOFF_SECONDS": "0.2",
-       "CM_WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "CM_WEBHOOK_TIMEOUT_SECONDS": "1",
-       "CM_SMTP_TIMEOUT_SECONDS": "1", "CM_DELIVERY_LEASE_SECONDS": "3"}
+       "CM_WEBHOOK_TIMEOUT_SECONDS": "1", "CM_SMTP_TIMEOUT_SECONDS": "1",
+       "CM_DELIVERY_LEASE_SECONDS": "3"}
+
+
+def allowing(receiver):
+    """The settings with the receiver's own host and port on the allow list."""
+    port = receiver.server.server_address[1]
+    return dict(ENV, CM_WEBHOOK_ALLOW_HOSTS="127.0.0.1:%d" % port)
 
 
 def paid(world, title):
@@ -35,10 +41,10 @@ def delivered(world, hook):
 
 
 def test_two_notify_processes_send_each_delivery_once(fresh_system):
-    system = fresh_system(ENV)
+    receiver = WebhookReceiver(SECRET)  # first: the allow list names its port
+    system = fresh_system(allowing(receiver))
     system.start_replica("notify")
     world = build_world(system)
-    receiver = WebhookReceiver(SECRET)
     hook = subscribe(world, receiver)
     try:
         events = [paid(world, "并发投递 %d" % n) for n in range(24)]
@@ -53,9 +59,9 @@ def test_two_notify_processes_send_each_delivery_once(fresh_system):
 
 
 def test_a_delivery_whose_sender_died_is_taken_over_after_its_lease(fresh_system):
-    system = fresh_system(ENV)
-    world = build_world(system)
     receiver = WebhookReceiver(SECRET)
+    system = fresh_system(allowing(receiver))
+    world = build_world(system)
     receiver.delay = 0.8  # long enough to kill the sender mid-request, under the timeout
     hook = subscribe(world, receiver)
     try:
