@@ -335,4 +335,23 @@ MESSAGES = {
     "the allocations (%s) exceed the budget (%s)": "分配额（%s）超过了预算（%s）",
     "the unallocated part (%s) is below what counties without an allocation have been granted (%s)":
         "未分配部分（%s）低于无分配额的县区已核定的金额（%s）",
+    # identity: sign-in and the password policy
+    "too many failed sign-ins for this account; retry later": "该账号登录失败次数过多，请稍后再试",
+    "a password needs at least 10 characters": "密码至少需要 10 个字符",
+    "a password has at most 200 characters": "密码最多 200 个字符",
+    "a password must not contain the username": "密码不能包含用户名",
+    "this password is too common or too easy to guess; choose another":
+        "这个密码太常见或太容易猜到，请换一个",
+    # a refused RPC: the gateway answers 403 with it
+    "the call was refused: %s": "调用被拒绝：%s",
+    "the call is not signed": "调用未经签名",
+    "the signature is malformed": "签名格式不正确",
+    "the signature does not match (forged, or another key)": "签名不匹配（伪造，或使用了其他密钥）",
+    "the signature has expired": "签名已过期",
+    "the signature was made in the future": "签名时间晚于当前时间",
+    "the signature is for another call (%s.%s)": "签名属于另一个调用（%s.%s）",
+    "the signature is for other arguments": "签名与调用参数不符",
+    "the signature was used before (a replay)": "签名已被使用过（重放）",
+    "CM_RPC_SIGNING_KEY must be a secret of at least %d characters, not a placeholder":
+        "CM_RPC_SIGNING_KEY 必须是至少 %d 个字符的密钥，不能是占位符",
 }

@@ -23,7 +23,9 @@ ERRORS = {"ApiError", "invalid", "forbidden", "unauthenticated", "unavailable", 
           "Invalid", "Conflict", "NotFound", "Forbidden", "ServiceError", "ValidationError",
           "error_response", "make_error_message",
           # the domain's refusals, whose text the services pass on as the message
-          "TransitionRefused", "LoanRefused", "BadIsbn", "BadPeriod", "BadAmount"}
+          "TransitionRefused", "LoanRefused", "BadIsbn", "BadPeriod", "BadAmount",
+          # a refused RPC (the gateway maps it to 403)
+          "CallRefused", "SignatureError"}
 CODE_LIKE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 
 
@@ -35,10 +37,15 @@ def _name(func):
     return None
 
 
+CONSTANTS = {}  # NAME -> text of the source's module-level string constants (filled by a scan)
+
+
 def _strings(node):
     """The message texts an expression can produce (values of dicts, not their keys)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         yield node.value
+    elif isinstance(node, (ast.Name, ast.Attribute)) and _name(node) in CONSTANTS:
+        yield CONSTANTS[_name(node)]  # raise ApiError(429, ..., THROTTLED)
     elif isinstance(node, ast.JoinedStr):  # an f-string: its shape, values as {}
         yield "".join(part.value if isinstance(part, ast.Constant) else "{}"
                       for part in node.values)
@@ -75,11 +82,18 @@ def _is_message(text):
 def source_messages(roots=("gateway", "services")):
     """{message: first place} for every message literal in the source."""
     found = {}
-    for root in roots:
-        for path in sorted((ROOT / root).rglob("*.py")):
-            if "migrations" in path.parts or path.name == "messages_zh.py":
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    paths = [path for root in roots for path in sorted((ROOT / root).rglob("*.py"))
+             if "migrations" not in path.parts and path.name != "messages_zh.py"]
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in paths}
+    for tree in trees.values():  # module-level message constants, e.g. TOO_SHORT = "..."
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
+                    and isinstance(node.value.value, str):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id.isupper():
+                        CONSTANTS[target.id] = node.value.value
+    for path, tree in trees.items():
+        if True:
             for node in ast.walk(tree):
                 texts = []
                 if isinstance(node, ast.Call):
@@ -176,6 +190,7 @@ def test_the_scan_sees_the_known_errors():
     assert "a lecture names its lecturer" in messages  # {"field": [message]} of a rule
     assert "older than the %d-day reporting window" in messages  # errors[field] = [...]
     assert "give either by_tier or amount" in messages  # errors.setdefault(...).append
+    assert "too many failed sign-ins for this account; retry later" in messages  # a constant
     assert len(messages) > 50
 
 
