@@ -62,7 +62,8 @@ class ActivityRoutes:
     # activities ------------------------------------------------------------------------
     @route("POST", "/api/v1/activities", roles=policy.REPORTERS, body=c.ActivityIn(),
            creates=True, status=201, response=c.ActivityOut,
-           summary="Report an activity the union has held (a lecture names its lecturer)")
+           summary="Report an activity the union has held (a lecture may name its lecturer; "
+                   "one without a lecturer counts for no lecturer's figures)")
     def report_activity(self, call):
         policy.require_owner(call.user, call.body["union_id"])
         return self._rpc("activities", "report_activity", call.json,
@@ -162,10 +163,13 @@ class ActivityRoutes:
     # feedback --------------------------------------------------------------------------
     @route("POST", "/api/v1/activities/<int:activity_id>/feedback", roles=WORKERS,
            body=c.FeedbackIn(), creates=True, status=201, response=a.FeedbackAnswer,
-           summary="A worker scores an activity 1-5 (201; 200 when it replaces their score)")
+           summary="A worker of the union that held an approved activity scores it 1-5, "
+                   "once: 201; 200 when it replaces their earlier score; 403 for a worker "
+                   "of another union (or of none); 409 unless the activity is approved")
     def give_feedback(self, call, activity_id):
+        # the service checks the caller's union against the activity's in one transaction
         answer = self._rpc("activities", "give_feedback", activity_id, call.user.id,
-                           call.user.username, call.json)
+                           call.user.username, call.json, call.user.union_id)
         return (201 if answer["created"] else 200,
                 dict(answer["feedback"], replaced=not answer["created"]))
 

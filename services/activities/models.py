@@ -44,7 +44,9 @@ class Activity(Base):
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     reported_by: Mapped[str] = mapped_column(String(100))
+    # the reporter's Idempotency-Key and a fingerprint of the report's body (sha256 hex)
     request_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -53,8 +55,9 @@ class Activity(Base):
         # lists count their matches: these let the common filters count from the index
         Index("ix_activities_county_season_status", "county", "season", "status"),
         Index("ix_activities_status_season", "status", "season"),
-        # a report's Idempotency-Key, so a retried report finds the first one
-        Index("uq_activities_request_key", "union_id", "request_key", unique=True),
+        # a report's Idempotency-Key, so a retried report finds the first one; keys belong
+        # to the caller: another user's same key is a report of its own
+        Index("uq_activities_reporter_request_key", "reported_by", "request_key", unique=True),
         Index("ix_activities_year_season", "year", "season", "id"),
         Index("ix_activities_status", "status", "id"),
         Index("ix_activities_year_category", "year", "category", "lecturer_id"),
@@ -118,7 +121,8 @@ class SeasonTheme(Base):
 
 
 class Feedback(Base):
-    """A worker's score of an activity; one per worker and activity (a new one replaces it)."""
+    """A worker's score of an approved activity of the worker's union; one per worker and
+    activity (a new one replaces it)."""
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)

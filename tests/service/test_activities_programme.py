@@ -85,11 +85,13 @@ def test_a_lecture_carries_its_lecturer_in_its_event(tier, service, shop):
 def test_feedback_is_one_score_per_worker_and_summed_up(tier, service, shop):
     lecturer = service.create_lecturer(lecturer_body())
     activity = lecture(service, shop, lecturer["id"])
-    given = service.give_feedback(activity["id"], 7, "worker7", {"score": 3})
+    service.transition(activity["id"], "approve", "r")
+    given = service.give_feedback(activity["id"], 7, "worker7", {"score": 3}, shop["id"])
     assert given["created"] is True and given["feedback"]["score"] == 3
-    again = service.give_feedback(activity["id"], 7, "worker7", {"score": 5, "comment": "好"})
+    again = service.give_feedback(activity["id"], 7, "worker7", {"score": 5, "comment": "好"},
+                                  shop["id"])
     assert again["created"] is False and again["feedback"]["id"] == given["feedback"]["id"]
-    service.give_feedback(activity["id"], 8, "worker8", {"score": 4})
+    service.give_feedback(activity["id"], 8, "worker8", {"score": 4}, shop["id"])
     assert tier.count("feedback") == 2
     summary = service.feedback_summary(activity["id"])
     assert summary["responses"] == 2 and summary["satisfaction"] == "1.0000"
@@ -97,10 +99,11 @@ def test_feedback_is_one_score_per_worker_and_summed_up(tier, service, shop):
     assert summary["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
     assert summary["lecturer_id"] == lecturer["id"]
     with pytest.raises(Invalid):
-        service.give_feedback(activity["id"], 9, "worker9", {"score": 6})
-    service.transition(activity["id"], "reject", "r", "不符合")
+        service.give_feedback(activity["id"], 9, "worker9", {"score": 6}, shop["id"])
+    rejected = lecture(service, shop, lecturer["id"], "第二讲")
+    service.transition(rejected["id"], "reject", "r", "不符合")
     with pytest.raises(Conflict):
-        service.give_feedback(activity["id"], 9, "worker9", {"score": 5})
+        service.give_feedback(rejected["id"], 9, "worker9", {"score": 5}, shop["id"])
 
 
 def test_season_themes_default_and_configured(tier, service):
@@ -128,7 +131,7 @@ def test_coverage_statistics_and_the_lecture_report(service, shop):
     held = lecture(service, shop, lecturer["id"])
     waiting = lecture(service, shop, lecturer["id"], "第二讲")
     service.transition(held["id"], "approve", "r")
-    service.give_feedback(held["id"], 7, "w", {"score": 5})
+    service.give_feedback(held["id"], 7, "w", {"score": 5}, shop["id"])
     year = held["year"]
     month = str(int(held["held_on"][5:7]))
 

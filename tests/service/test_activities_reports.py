@@ -64,7 +64,7 @@ def test_a_report_is_its_row_its_history_and_its_event(tier, service, shop):
 
 def test_a_refused_report_leaves_nothing(tier, service, shop):
     with pytest.raises(Invalid) as bad:
-        service.report_activity(body(shop["id"], participants=51, category="lecture"), "a")
+        service.report_activity(body(shop["id"], participants=51, lecturer_id=1), "a")
     assert set(bad.value.details) == {"participants", "lecturer_id"}
     with pytest.raises(Invalid) as bad:
         service.report_activity(body(999), "a")

@@ -84,7 +84,12 @@ class ActivityIn(Strict):
     evidence = fields.List(fields.Nested(Evidence), required=True,
                            validate=validate.Length(min=1, max=50))
     venue_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
-    lecturer_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
+    lecturer_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ID,
+        metadata={"description": "a lecture's lecturer, an active one of the pool; only a "
+                                 "lecture names one. Optional: a lecture without a "
+                                 "lecturer is a lecture all the same (it counts for the "
+                                 "programme, for no lecturer's figures)"})
     description = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=5000))
 

@@ -62,7 +62,8 @@ class LecturerPage(Strict):
 
 
 class FeedbackIn(Strict):
-    """give_feedback(activity_id, worker_id, worker, payload)."""
+    """give_feedback(activity_id, worker_id, worker, payload, union_id): a worker of the
+    union that held an approved activity scores it, once (a new score replaces it)."""
     score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 

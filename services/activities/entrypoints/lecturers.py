@@ -6,7 +6,7 @@ from services.activities import contract, domain, queries
 from services.activities.entrypoints.base import Shared
 from services.activities.models import Feedback, Lecturer
 from services.common.clock import utcnow
-from services.common.errors import Conflict, expected_rpc
+from services.common.errors import Conflict, Forbidden, expected_rpc
 from services.common.paging import MAX_LIMIT
 from services.common.schema import load
 
@@ -70,24 +70,30 @@ class LecturerEntrypoints(Shared):
 
     # feedback --------------------------------------------------------------------------
     @rpc
-    def give_feedback(self, activity_id, worker_id, worker, payload):
-        """A worker's 1-5 score; a second score from the same worker replaces the first.
+    def give_feedback(self, activity_id, worker_id, worker, payload, union_id=None):
+        """A worker's 1-5 score of an approved activity of the worker's own union
+        (union_id: the worker's, as the gateway knows the caller); one per worker and
+        activity: a second score from the same worker replaces the first.
 
-        Answers {"created": bool, "feedback": {...}} (contract.FeedbackGivenOut).
+        403 for a worker of another union (or of none), 409 unless the activity is
+        approved. Answers {"created": bool, "feedback": {...}} (contract.FeedbackGivenOut).
         """
         data = load(contract.FeedbackIn(), payload)
         for _ in range(3):  # a racing twin of the first score hits the unique key: redo
             try:
-                return self._store_feedback(activity_id, worker_id, worker, data)
+                return self._store_feedback(activity_id, worker_id, worker, union_id, data)
             except IntegrityError:
                 continue
         raise Conflict("the score changed meanwhile; send it again")
 
-    def _store_feedback(self, activity_id, worker_id, worker, data):
+    def _store_feedback(self, activity_id, worker_id, worker, union_id, data):
         with self.db.unit_of_work() as uow:
             activity = queries.activity(uow.session, activity_id)
-            if activity.status not in domain.HELD_STATUSES:
-                raise Conflict("a rejected activity takes no feedback",
+            if union_id is None or activity.union_id != union_id:
+                raise Forbidden("only workers of the union that held the activity may "
+                                "score it", {})
+            if activity.status != "approved":
+                raise Conflict("only an approved activity takes feedback",
                                {"status": activity.status})
             now = utcnow()
             row = uow.session.scalars(select(Feedback).where(

@@ -19,10 +19,16 @@ class ReportEntrypoints(Shared):
     @rpc
     def report_activity(self, payload, actor, request_key=None):
         """request_key (the client's Idempotency-Key) makes a retry after an unclear
-        failure (a timeout, a crash after commit) find the first report, not make a second."""
+        failure (a timeout, a crash after commit) find the first report, not make a second.
+
+        A key belongs to its caller (actor): the same key from another user is a report of
+        its own; the same user's key with another body is refused (422), as the gateway
+        refuses it.
+        """
         data = load(contract.ActivityIn(), payload)
+        fingerprint = domain.request_fingerprint(payload) if request_key else None
         if request_key:
-            earlier = self._reported_with(data["union_id"], request_key)
+            earlier = self._reported_with(actor, request_key, fingerprint)
             if earlier is not None:
                 return earlier
         with self.db.unit_of_work() as uow:
@@ -32,23 +38,31 @@ class ReportEntrypoints(Shared):
             activity = Activity(
                 **_activity_fields(data), union_id=union.id, county=union.county,
                 tier=domain.tier_of(union.level), status="submitted", reported_by=actor,
-                request_key=request_key, created_at=now, updated_at=now)
+                request_key=request_key, request_fingerprint=fingerprint,
+                created_at=now, updated_at=now)
             uow.session.add(activity)
             try:
                 uow.session.flush()
             except IntegrityError:  # a twin of this retry committed first
                 # nothing of ours is left to commit: the twin's report is the answer
                 uow.session.rollback()
-                return self._reported_with(data["union_id"], request_key)
+                return self._reported_with(actor, request_key, fingerprint)
             self._record(uow, activity, union, "report", None, actor, None)
             answer = queries.ACTIVITY_OUT.dump(activity)
         return answer
 
-    def _reported_with(self, union_id, request_key):
+    def _reported_with(self, actor, request_key, fingerprint):
+        """The caller's report made with this key, if any; a 422 when it had another body
+        (a row stored before fingerprints has none: it answers as before)."""
         with self.db.session() as session:
             activity = session.scalars(select(Activity).where(
-                Activity.union_id == union_id, Activity.request_key == request_key)).first()
-            return None if activity is None else queries.ACTIVITY_OUT.dump(activity)
+                Activity.reported_by == actor, Activity.request_key == request_key)).first()
+            if activity is None:
+                return None
+            if activity.request_fingerprint not in (None, fingerprint):
+                raise Invalid("Idempotency-Key reused with a different request",
+                              {"Idempotency-Key": ["already used with another request body"]})
+            return queries.ACTIVITY_OUT.dump(activity)
 
     @rpc
     def update_activity(self, activity_id, payload, actor):

@@ -62,7 +62,8 @@ class StatisticsEntrypoints(Shared):
                     .where(Feedback.activity_id.in_(ids))):
                 scores.setdefault(activity_id, []).append(score)
             lecturers = {row.id: row for row in session.scalars(select(Lecturer).where(
-                Lecturer.id.in_({row.lecturer_id for row in lectures})))}
+                Lecturer.id.in_({row.lecturer_id for row in lectures
+                                 if row.lecturer_id is not None})))}
         target = self._target()
         per_lecturer = {}
         for row in lectures:
@@ -72,7 +73,9 @@ class StatisticsEntrypoints(Shared):
             entry["with"] += 1 if row.id in scores else 0
             entry["scores"] += scores.get(row.id, [])
         rows = []
-        for key, entry in sorted(per_lecturer.items(), key=lambda kv: kv[0] or 0):
+        # a lecture without a lecturer counts for the programme, for no lecturer's figures
+        for key, entry in sorted((kv for kv in per_lecturer.items() if kv[0] is not None),
+                                 key=lambda kv: kv[0]):
             lecturer = lecturers.get(key)
             rows.append(dict(domain.satisfaction(entry["scores"], target), lecturer_id=key,
                              name=lecturer.name if lecturer else None,
@@ -81,7 +84,7 @@ class StatisticsEntrypoints(Shared):
         everything = [s for entry in per_lecturer.values() for s in entry["scores"]]
         programme = dict(domain.satisfaction(everything, target), sessions=len(lectures),
                          sessions_approved=sum(1 for r in lectures if r.status == "approved"),
-                         lecturers=len(per_lecturer))
+                         lecturers=len(rows))
         missing = [{"activity_id": r.id, "title": r.title, "held_on": r.held_on,
                     "lecturer_id": r.lecturer_id,
                     "lecturer_name": lecturers[r.lecturer_id].name
