@@ -354,4 +354,7 @@ MESSAGES = {
     "the signature was used before (a replay)": "签名已被使用过（重放）",
     "CM_RPC_SIGNING_KEY must be a secret of at least %d characters, not a placeholder":
         "CM_RPC_SIGNING_KEY 必须是至少 %d 个字符的密钥，不能是占位符",
+    # feedback
+    "only workers of the union that held the activity may score it": "只有举办该活动的工会的职工可以评分",
+    "only an approved activity takes feedback": "只有已通过审核的活动可以评分",
 }

@@ -16,9 +16,10 @@ THIS_SEASON = SEASON_OF_MONTH[local_today().month]
 @pytest.fixture(scope="module")
 def workers(world):
     admin = world.system.client()
-    for index in range(1, 4):
+    for index in range(1, 4):  # workers of the union that holds the lectures below
         answer = admin.post("/api/v1/users", {"username": "worker%d" % index,
-                                              "password": PASSWORD, "role": "worker"})
+                                              "password": PASSWORD, "role": "worker",
+                                              "union_id": world.unions["power"]["id"]})
         assert answer.status_code == 201, answer.text
     return [world.as_user("worker%d" % index) for index in range(1, 4)]
 

@@ -34,8 +34,8 @@ def test_a_report_breaking_the_rules_names_each_field_and_stores_nothing(world):
         ({"expenses": "12.345"}, "expenses"),
         ({"evidence": []}, "evidence"),
         ({"category": "party"}, "category"),
-        ({"category": "lecture"}, "lecturer_id"),  # a lecture names its lecturer
-        ({"lecturer_id": 999999}, "lecturer_id"),  # ... and only a lecture does
+        ({"category": "lecture", "lecturer_id": 999999}, "lecturer_id"),  # of the pool
+        ({"lecturer_id": 999999}, "lecturer_id"),  # only a lecture names a lecturer
     ]
     for overrides, field in cases:
         answer = union_admin.post("/api/v1/activities",
