@@ -14,7 +14,8 @@ def _distinct(values):
 
 class BulkApprove(Strict):
     ids = fields.List(fields.Integer(strict=True, validate=contract.ID), required=True,
-                      validate=[validate.Length(1, contract.BULK_MAX), _distinct])
+                      validate=[validate.Length(1, contract.BULK_MAX), _distinct],
+                      metadata={"uniqueItems": True})
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

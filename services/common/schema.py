@@ -27,6 +27,16 @@ class Yuan(fields.Field):
             raise self.make_error("invalid") from exc
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false in a body. marshmallow's Boolean also takes 0, 1, "yes"...;
+    the document says boolean, so a body holds nothing else."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class UtcDateTime(fields.Field):
     """UTC ISO-8601 with a Z; naive values from SQLite are UTC already."""
 

@@ -8,7 +8,7 @@ import json
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.common.schema import Strict, UtcDateTime
+from services.common.schema import Strict, StrictBoolean, UtcDateTime
 from services.notify.events import (  # noqa: F401  (re-exported: part of the contract)
     CONSUMED, NOTIFICATION_FAILED, NotificationFailed)
 from services.notify.words import (  # noqa: F401  (re-exported: part of the contract)
@@ -72,9 +72,9 @@ class MarkedOut(Strict):
 
 # preferences and templates -------------------------------------------------------------
 class ChannelChoice(Strict):
-    in_app = fields.Boolean(metadata={"description": "ignored for critical event types "
-                                                     "(subsidy decisions always reach the inbox)"})
-    email = fields.Boolean()
+    in_app = StrictBoolean(metadata={"description": "ignored for critical event types "
+                                                    "(subsidy decisions always reach the inbox)"})
+    email = StrictBoolean()
 
 
 class PreferencesIn(Strict):
@@ -129,7 +129,8 @@ def _url(**kwargs):
 
 def _event_types(**kwargs):
     return fields.List(fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
-                       validate=validate.Length(min=1, max=50), **kwargs)
+                       validate=validate.Length(min=1, max=50),
+                       metadata={"uniqueItems": True}, **kwargs)
 
 
 class _UniqueTypes(Strict):

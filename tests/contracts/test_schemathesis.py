@@ -43,9 +43,6 @@ KNOWN_RULES = {
     # a body or query the schema leaves open
     "upload_policy": "document needs name and rules (the schema says only: an object)",
     "set_evaluation_scheme": "criteria need every criterion; bands one per rating",
-    "bulk_approve": "ids must be unique (the schema has no uniqueItems)",
-    "create_webhook": "event_types must be unique (the schema has no uniqueItems)",
-    "update_webhook": "event_types must be unique (the schema has no uniqueItems)",
     "list_subsidies": "give activity_id or venue_id (both optional in the schema)",
     "add_book": "isbn: a valid ISBN-10/13 (the schema has no pattern)",
     "add_holdings": "isbn: a valid ISBN-10/13 (the schema has no pattern)",
@@ -58,12 +55,9 @@ KNOWN_RULES = {
     "idle_venues": "date_to at most three years after date_from",
 }
 
-# schema-violating bodies that a route's schema accepts: marshmallow's Boolean takes 0, 1,
-# "true", "yes" ... for a boolean (the body schemas' booleans should be strict)
-LENIENT_BOOLEANS = {
-    "set_notification_preferences": "channels.*.email / in_app: 0 accepted for a boolean",
-    "change_lecturer": "active: 0 accepted for a boolean",
-}
+# schema-violating bodies that a route's schema accepts (none since bodies' booleans are
+# StrictBoolean: marshmallow's Boolean took 0, 1, "yes"...)
+LENIENT_BOOLEANS = {}
 
 HOOKS = '''
 import uuid

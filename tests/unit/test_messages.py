@@ -187,7 +187,8 @@ def test_the_scan_sees_the_known_errors():
     assert "a valid bearer token is required" in messages
     assert "must not contain NUL characters" in messages
     assert "Missing data for required field." in marshmallow_messages()
-    assert "a lecture names its lecturer" in messages  # {"field": [message]} of a rule
+    assert "only an approved activity takes feedback" in messages  # a Conflict of a rule
+    assert "this lecturer has left the pool" in messages  # {"field": [message]} of a rule
     assert "older than the %d-day reporting window" in messages  # errors[field] = [...]
     assert "give either by_tier or amount" in messages  # errors.setdefault(...).append
     assert "too many failed sign-ins for this account; retry later" in messages  # a constant

@@ -75,3 +75,14 @@ def test_a_webhook_answer_shows_its_stored_event_types_as_a_list_and_never_its_s
                           created_at=None, updated_at=None)
     answer = contract.WebhookOut().dump(row)
     assert answer["event_types"] == ["subsidy_granted"] and "secret" not in answer
+
+
+def test_a_bodys_boolean_is_a_json_boolean_not_0_or_yes():
+    from marshmallow import ValidationError
+    from services.notify.contract import ChannelChoice
+    assert ChannelChoice().load({"email": False, "in_app": True}) == {"email": False,
+                                                                        "in_app": True}
+    for wrong in (0, 1, "true", "yes", None):
+        with pytest.raises(ValidationError) as caught:
+            ChannelChoice().load({"email": wrong})
+        assert "email" in caught.value.messages

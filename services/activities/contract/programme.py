@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from services.activities.contract._fields import ID, moment, this_year
 from services.activities.words import CATEGORIES, SEASONS
-from services.common.schema import Strict
+from services.common.schema import Strict, StrictBoolean
 
 
 # lecturers and feedback ------------------------------------------------------------------
@@ -30,7 +30,7 @@ class LecturerChange(Strict):
     county = fields.String(validate=validate.Length(1, 64))
     phone = fields.String(allow_none=True, validate=validate.Length(max=30))
     email = fields.Email(allow_none=True)
-    active = fields.Boolean(metadata={"description": "false: left the pool (no new lectures)"})
+    active = StrictBoolean(metadata={"description": "false: left the pool (no new lectures)"})
 
 
 class LecturerFilter(Strict):
