@@ -103,8 +103,9 @@ def test_new_passwords_follow_the_policy(world):
     system = world.system
     admin = system.client()
     user_id = world.users["worker"]["id"]
-    cases = [("nine-char", "at least 10"), ("%s-in-the-hall", "username"),
-             ("password1234", "too common")]
+    # the policy's words in Chinese, the default language of every message
+    cases = [("nine-char", "至少需要 10 个字符"), ("%s-in-the-hall", "用户名"),
+             ("password1234", "太常见")]
     for password, why in cases:
         created = admin.post("/api/v1/users", {"username": "worker2", "role": "worker",
                                                "password": password.replace("%s", "worker2")})
