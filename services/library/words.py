@@ -32,7 +32,9 @@ RATINGS = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "�
 
 
 # ISBN ------------------------------------------------------------------------------
-ISBN_TEXT = r"^[0-9Xx -]{10,17}$"  # what a client may send: digits, X, spaces, hyphens
+# what a client may send: 10 or 13 digits (an ISBN-10 may end in X), a space or hyphen
+# between any two; the check digit is verified on top of it (normalise_isbn)
+ISBN_TEXT = r"^(?:(?:[0-9][ -]?){9}[0-9Xx]|(?:[0-9][ -]?){12}[0-9])$"
 
 
 class BadIsbn(ValueError):

@@ -44,8 +44,11 @@ KNOWN_RULES = {
     "upload_policy": "document needs name and rules (the schema says only: an object)",
     "set_evaluation_scheme": "criteria need every criterion; bands one per rating",
     "list_subsidies": "give activity_id or venue_id (both optional in the schema)",
-    "add_book": "isbn: a valid ISBN-10/13 (the schema has no pattern)",
-    "add_holdings": "isbn: a valid ISBN-10/13 (the schema has no pattern)",
+    # an ISBN's check digit: the pattern says 10 or 13 digits, the checksum it cannot say
+    "add_book": "isbn: the ISBN-10/13 check digit",
+    "add_holdings": "isbn: the ISBN-10/13 check digit",
+    "list_books": "isbn: the ISBN-10/13 check digit",
+    "list_copies": "isbn: the ISBN-10/13 check digit",
     "evaluate_venue": "period: year between 2000 and 2100 (the pattern allows 0000)",
     "close_venue": "reason must not be blank: \\u0085 alone (the schema has no pattern)",
     # rules of time and of the report
