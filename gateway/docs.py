@@ -24,7 +24,8 @@ class DocsEndpoints:
     @http("GET", "/api/v1/openapi.json")
     def openapi_document(self, request):
         if DocsEndpoints._document is None:
-            DocsEndpoints._document = json.dumps(build(type(self)), ensure_ascii=False)
+            DocsEndpoints._document = json.dumps(build(type(self), self.config.counties),
+                                                 ensure_ascii=False)
         return Response(DocsEndpoints._document, mimetype="application/json")
 
     @http("GET", "/api/v1/asyncapi.json")

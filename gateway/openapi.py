@@ -16,6 +16,7 @@ from marshmallow import fields
 
 from gateway.api import ApiRoute
 from gateway.decoding import INT64, MAX_DEPTH
+from services.common.schema import County
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {"json": "application/json", "csv": "text/csv", "xlsx": XLSX}
@@ -58,12 +59,15 @@ def routes_of(service_cls):
                 yield name, getattr(method, "__module__", ""), entrypoint
 
 
-def build(service_cls):
+def build(service_cls, counties=()):
+    """counties: the configured ones, listed as the enum of every County field."""
     plugin = MarshmallowPlugin()
     spec = APISpec(title="Culture Matrix gateway", version="1.0.0", openapi_version="3.0.3",
                    plugins=[plugin], info={"description": DESCRIPTION})
     plugin.map_to_openapi_type(fields.Url, "string", "uri")  # apispec says "url": no format
     plugin.converter.add_attribute_function(_closed_keys)
+    if counties:
+        plugin.converter.add_attribute_function(_county_choices(counties))
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.schema("Error", {"type": "object", "required": ["error"], "properties": {
@@ -179,6 +183,14 @@ def _closed_keys(converter, field, ret, **kwargs):
     values = ret.get("additionalProperties", {})
     return {"properties": {str(choice): values for choice in choices},
             "additionalProperties": False}
+
+
+def _county_choices(counties):
+    def county_choices(converter, field, ret, **kwargs):
+        if not isinstance(field, County):
+            return {}
+        return {"enum": list(counties) + ([None] if field.allow_none else [])}
+    return county_choices
 
 
 def _link(paths):

@@ -37,6 +37,11 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class County(fields.String):
+    """One of the configured counties (Settings.counties). The service checks it against
+    its settings; the gateway's OpenAPI document lists the gateway's (an enum)."""
+
+
 class UtcDateTime(fields.Field):
     """UTC ISO-8601 with a Z; naive values from SQLite are UTC already."""
 

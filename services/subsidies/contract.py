@@ -5,7 +5,7 @@ inside (Yuan). Importable without the service's implementation (SQLAlchemy, name
 from marshmallow import fields, validate
 
 from services.common.money import to_yuan
-from services.common.schema import Strict, UtcDateTime, Yuan
+from services.common.schema import County, Strict, UtcDateTime, Yuan
 from services.subsidies.events import (FUND_THRESHOLD_REACHED, SUBSIDY_DECLINED,  # noqa: F401
                                        SUBSIDY_GRANTED, SUBSIDY_PAID, VENUE_SUBSIDY_DECIDED,
                                        VENUE_SUBSIDY_PAID, FundThreshold, SubsidyDecided,
@@ -41,7 +41,7 @@ def _page(item):
 
 # funds -----------------------------------------------------------------------------------
 class AllocationIn(Strict):
-    county = fields.String(required=True, validate=validate.Length(1, 64))
+    county = County(required=True, validate=validate.Length(1, 64))
     budget = _yuan(required=True)
 
 
@@ -49,7 +49,7 @@ class FundIn(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
     policy = fields.String(required=True, validate=validate.OneOf(POLICY_KINDS))
-    county = fields.String(load_default=None, allow_none=True)
+    county = County(load_default=None, allow_none=True)
     budget = _yuan(required=True)
     allocations = fields.List(fields.Nested(AllocationIn), load_default=list,
                               validate=validate.Length(max=50), metadata={

@@ -94,3 +94,17 @@ def test_integers_are_64_bit_as_the_gateway_decodes_them(document):
     assert len(found) > 100
     for schema in found:
         assert -2 ** 63 <= schema["minimum"] and schema["maximum"] <= 2 ** 63 - 1, schema
+
+
+def test_a_county_field_lists_the_configured_counties():
+    """register_venue's county and a fund's county shares are one of the counties the
+    gateway is configured with: the document says which (and a schema-valid request is
+    one the service takes)."""
+    counties = ["甘州区", "临泽县"]
+    document = build(Service, counties)
+    schemas = document["components"]["schemas"]
+    assert schemas["VenueIn"]["properties"]["county"]["enum"] == counties
+    assert schemas["AllocationIn"]["properties"]["county"]["enum"] == counties
+    assert schemas["FundIn"]["properties"]["county"]["enum"] == counties + [None]  # city-wide
+    unconfigured = build(Service)["components"]["schemas"]["VenueIn"]["properties"]["county"]
+    assert "enum" not in unconfigured

@@ -6,7 +6,7 @@ and offset to a filter), then forwards the body as the client sent it.
 from marshmallow import ValidationError, fields, validate, validates
 
 from services.common.clock import local_today
-from services.common.schema import Strict
+from services.common.schema import County, Strict
 from services.library.contract.fields import (ID, KIND, PERIOD, Isbn, body_int, changes_of,
                                               filter_id)
 from services.library.words import (COPY_STATUSES, CRITERIA, LOAN_STATUSES, RATINGS,
@@ -17,7 +17,7 @@ from services.library.words import (COPY_STATUSES, CRITERIA, LOAN_STATUSES, RATI
 class VenueIn(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     kind = fields.String(required=True, validate=KIND)
-    county = fields.String(required=True, validate=validate.Length(1, 64))
+    county = County(required=True, validate=validate.Length(1, 64))
     host_union_id = body_int(load_default=None, allow_none=True, validate=ID)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
