@@ -47,7 +47,6 @@ KNOWN_RULES = {
     "add_holdings": "isbn: the ISBN-10/13 check digit",
     "list_books": "isbn: the ISBN-10/13 check digit",
     "list_copies": "isbn: the ISBN-10/13 check digit",
-    "evaluate_venue": "period: year between 2000 and 2100 (the pattern allows 0000)",
     "close_venue": "reason must not be blank: \\u0085 alone (the schema has no pattern)",
     # rules of time and of the report
     "publish_policy": "effective_from must be today or later",
