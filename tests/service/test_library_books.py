@@ -84,7 +84,7 @@ def test_a_copy_moves_between_open_venues_and_keeps_its_moves(tier, library, ven
     other = library.register_venue(dict(VENUE, name="临泽县职工书屋", county="临泽县"), "city")
     (copy,) = library.add_holdings(venue["id"], {"isbn": HONGLOUMENG, "title": "红楼梦"},
                                    "staff")["copies"]
-    with pytest.raises(Invalid):
+    with pytest.raises(Conflict):  # where it is already: its state, not the request
         library.move_copy(copy["id"], {"venue_id": venue["id"]}, "staff")
     with pytest.raises(Invalid):
         library.move_copy(copy["id"], {"venue_id": 999}, "staff")

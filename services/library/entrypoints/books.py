@@ -134,8 +134,9 @@ class BookEntrypoints:
                 raise Invalid("unknown venue", {"venue_id": ["no such venue"]})
             require_open(target)
             if target.id == copy.venue_id:
-                raise Invalid("the copy is at this venue already",
-                              {"venue_id": ["the copy's own venue"]})
+                # the copy's state, not the request's shape: a conflict, like one on loan
+                raise Conflict("the copy is at this venue already",
+                               {"venue_id": ["the copy's own venue"]})
             if copy.status != "available":
                 raise Conflict("a copy on loan cannot be moved; return it first",
                                {"status": copy.status})
