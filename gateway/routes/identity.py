@@ -55,7 +55,7 @@ class IdentityRoutes:
         throttle.succeeded(username)
         if verdict.needs_rehash:
             self._upgrade_hash(user, password)
-        ttl = config["CM"]["token_ttl_seconds"]
+        ttl = self.config.token_ttl_seconds
         return {"access_token": auth.issue_token(user, config["JWT_SECRET"], ttl),
                 "token_type": "bearer", "expires_in": ttl}
 

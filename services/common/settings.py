@@ -89,14 +89,6 @@ class Settings:
     webhook_disable_after: int = 20  # consecutive failed tries; 0 = never disable
     webhook_allow_hosts: list[str] = field(default_factory=list)  # private host:port targets
 
-    def __getitem__(self, name):
-        # dict-style reading for the places that take settings by name (e.g. a Database's
-        # extra_connections); attribute access is the normal way
-        try:
-            return getattr(self, name)
-        except AttributeError:
-            raise KeyError(name) from None
-
     def host_of(self, process_name):
         if self.http_host:
             return self.http_host

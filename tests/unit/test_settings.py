@@ -27,7 +27,6 @@ def test_variables_are_read_as_their_types():
     assert settings.quorum_queues is True and settings.retry_delays == [1.0, 2.0, 3.0]
     assert settings.webhook_allow_hosts == ["127.0.0.1:9000", "hooks.local"]
     assert settings.database_url == "postgresql://x@h/db" and settings.http_port is None
-    assert settings["max_workers"] == 4
 
 
 @pytest.mark.parametrize("variable, value, named", [
