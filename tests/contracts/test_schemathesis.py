@@ -34,6 +34,8 @@ KNOWN_RULES = {
     "change_user": "union_id names no union: 422",
     "create_batch": "fund_id names no fund: 422",
     "lend": "borrower_id names no worker: 422",
+    "register_venue": "host_union_id names no union: 422",
+    "change_venue": "host_union_id names no union: 422",
     "dry_run": "activity_id must match the policy kind (a venue policy is tried on venue facts)",
     # rules across fields (the counties themselves are an enum of the configured ones)
     "create_fund": "a county's own fund has no allocations; the allocations fit the budget",
@@ -50,6 +52,7 @@ KNOWN_RULES = {
     "close_venue": "reason must not be blank: \\u0085 alone (the schema has no pattern)",
     # rules of time and of the report
     "publish_policy": "effective_from must be today or later",
+    "evaluate_venue": "a period that has not begun yet cannot be evaluated",
     "report_activity": "held_on within the 90-day window; lecturer_id only for a lecture",
     "loan_statistics": "date_to on or after date_from",
     "idle_venues": "date_to at most three years after date_from",
