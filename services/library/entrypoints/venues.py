@@ -64,13 +64,7 @@ class VenueEntrypoints:
             venue = queries.venue(uow.session, venue_id)
             if venue.status == "closed":
                 raise Conflict("the venue is closed already", {"status": venue.status})
-            now = utcnow()
-            venue.status, venue.closed_at, venue.closed_reason, venue.updated_at = (
-                "closed", now, reason, now)
-            uow.session.add(VenueChange(venue_id=venue.id, at=now, actor=actor, action="close",
-                                        changes={"status": ["open", "closed"]}, comment=reason))
-            uow.session.flush()
-            answer = VenueOut().dump(venue)
+            answer = _change_status(uow.session, venue, "close", actor, reason)
         return answer
 
     @rpc
@@ -80,13 +74,7 @@ class VenueEntrypoints:
             venue = queries.venue(uow.session, venue_id)
             if venue.status != "closed":
                 raise Conflict("only a closed venue can be reopened", {"status": venue.status})
-            now = utcnow()
-            venue.status, venue.closed_at, venue.closed_reason, venue.updated_at = (
-                "open", None, None, now)
-            uow.session.add(VenueChange(venue_id=venue.id, at=now, actor=actor, action="reopen",
-                                        changes={"status": ["closed", "open"]}, comment=comment))
-            uow.session.flush()
-            answer = VenueOut().dump(venue)
+            answer = _change_status(uow.session, venue, "reopen", actor, comment)
         return answer
 
     @rpc
@@ -133,3 +121,16 @@ class VenueEntrypoints:
         metrics.VENUES.clear()
         for kind, county, status, count in rows:
             metrics.VENUES.labels(kind, county, status).set(count)
+
+
+def _change_status(session, venue, action, actor, comment):
+    """Close or reopen: the venue's status and its history line, in the caller's unit."""
+    closing = action == "close"
+    now = utcnow()
+    before, after = ("open", "closed") if closing else ("closed", "open")
+    venue.status, venue.updated_at = after, now
+    venue.closed_at, venue.closed_reason = (now, comment) if closing else (None, None)
+    session.add(VenueChange(venue_id=venue.id, at=now, actor=actor, action=action,
+                            changes={"status": [before, after]}, comment=comment))
+    session.flush()
+    return VenueOut().dump(venue)
