@@ -47,6 +47,16 @@ class Settings:
     retry_delays: list[float] = field(default_factory=lambda: [1.0, 10.0, 60.0])
     outbox_sweep_seconds: float = 1.0  # how often the relay looks for rows a crash left
     quorum_queues: bool = False  # true on clustered brokers
+    # files (evidence): S3-compatible object storage when an endpoint is set, else a
+    # folder under data_dir (services.common.blobs)
+    s3_endpoint: Optional[str] = None  # e.g. http://seaweedfs:8333
+    s3_bucket: str = "culture-matrix"
+    s3_access_key: Optional[str] = None
+    s3_secret_key: Optional[str] = None
+    s3_region: str = "us-east-1"
+    evidence_keep_unattached_seconds: float = 86400.0  # an upload never attached: a day
+    evidence_sweep_seconds: float = 3600.0  # how often unattached files are looked for
+    evidence_processing_threads: int = 2  # images decoded at once (memory: ~50 MB each)
     # the domain
     timezone: str = "Asia/Shanghai"
     reporting_window_days: int = 90
