@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from gateway import decoding, i18n
+from gateway import decoding, i18n, uploads
 from gateway.errors import ApiError, error_response, forbidden, invalid, json_response, unauthenticated
 from gateway.guard import Guard
 from gateway.models import AuditEntry, IdempotentResponse
@@ -43,13 +43,15 @@ class Call:
     # service's own contract forwards this, and the service loads it with the same schema
     json: dict = field(default_factory=dict)
     idempotency_key: str = None  # for creating routes whose service dedupes on it too
+    upload: object = None  # an upload route's file, spooled (gateway.uploads.Upload)
 
 
 class ApiRoute(Http):
     guard = Guard()
 
     def __init__(self, method, url, roles=None, body=None, query=None, creates=False,
-                 public=False, status=200, summary="", response=None, produces=None, **kwargs):
+                 public=False, status=200, summary="", response=None, produces=None,
+                 upload=False, **kwargs):
         self.roles = tuple(roles) if roles else None  # None: any signed-in user
         self.body_schema, self.query_schema = body, query
         self.creates, self.public, self.status = creates, public, status
@@ -57,6 +59,7 @@ class ApiRoute(Http):
         # media types of the 2xx answer when not only JSON (e.g. ["text/csv", XLSX]): the
         # OpenAPI document's; a route with a `format` query of csv/xlsx needs none
         self.produces = tuple(produces) if produces else None
+        self.upload = upload  # a multipart body with one file (gateway.uploads)
         super().__init__(method, url, **kwargs)
 
     # the request -----------------------------------------------------------------------
@@ -93,8 +96,16 @@ class ApiRoute(Http):
         if self.roles is not None and user.role not in self.roles:
             raise forbidden("this needs one of the roles: %s" % ", ".join(self.roles))
         decoding.path_values_exist(request.path_values)
+        upload = self._load_upload(request) if self.upload else None
+        try:
+            return self._handle_call(request, request_id, user, upload)
+        finally:
+            if upload is not None:
+                upload.discard()
+
+    def _handle_call(self, request, request_id, user, upload):
         body = self._load_body(request)
-        call = Call(request_id=request_id, user=user, body=body,
+        call = Call(request_id=request_id, user=user, body=body, upload=upload,
                     query=self._load_query(request), json=getattr(request, "cm_document", {}),
                     idempotency_key=request.headers.get("Idempotency-Key") if self.creates
                     else None)
@@ -153,6 +164,12 @@ class ApiRoute(Http):
                 "object_id": None if object_id is None else str(object_id), "status": status})
 
     # input -----------------------------------------------------------------------------
+    def _load_upload(self, request):
+        upload = uploads.received(request, self.container.config["CM"].data_dir + "/uploads")
+        # what an Idempotency-Key's repeat must match: the same file under the same name
+        request.cm_raw_body = ("%s %s" % (upload.sha256, upload.filename)).encode()
+        return upload
+
     def _load_body(self, request):
         if self.body_schema is None:
             return {}

@@ -30,7 +30,8 @@ ERRORS = {
     "404": "Unknown id (or path)",
     "405": "Method not allowed here (the Allow header names the allowed ones)",
     "409": "State conflict",
-    "413": "Body over 1 MiB",
+    "413": "Body over 1 MiB (an uploaded file: over 10 MiB)",
+    "415": "A file of a type not accepted (JPEG, PNG, WebP and PDF are)",
     "422": "Validation failure; details name each bad field",
     "429": "Rate limited (Retry-After says when to try again)",
     "503": "A service is down",
@@ -38,7 +39,7 @@ ERRORS = {
 AREAS = {"identity": "Users, sign-in and audit", "activities": "Unions and their activities",
          "subsidies": "Funds, subsidies, policies and disbursements",
          "library": "Venues, books and loans", "notify": "Notifications and webhooks",
-         "ops": "Operations"}
+         "ops": "Operations", "evidence": "Evidence files (photos, sign-in sheets, receipts)"}
 DESCRIPTION = """职工文化服务矩阵 — the gateway that client apps use.
 
 Errors are `{"error": {"code", "message", "details"}}`; `message` and the messages in
@@ -137,6 +138,10 @@ def _operation(name, tag, method, entrypoint, path_parameters):
         needed = any(field.required for field in entrypoint.body_schema.fields.values())
         operation["requestBody"] = {"required": needed, "content": {
             "application/json": {"schema": type(entrypoint.body_schema)}}}
+    if getattr(entrypoint, "upload", False):
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "required": ["file"], "additionalProperties": False,
+                       "properties": {"file": {"type": "string", "format": "binary"}}}}}}
     if entrypoint.creates:
         operation["parameters"].append({
             "in": "header", "name": "Idempotency-Key", "required": False,
@@ -164,6 +169,8 @@ def _errors(method, entrypoint, path_parameters):
     statuses = ["401", "404", "405", "422", "429", "503"]  # a public sign-in answers 401 too
     if entrypoint.body_schema is not None:
         statuses += ["400", "413"]
+    if getattr(entrypoint, "upload", False):
+        statuses += ["413", "415"]
     if not entrypoint.public:
         statuses.append("403")
     if method.upper() != "GET":

@@ -23,6 +23,21 @@ def require_read_activity(user, activity):
         raise forbidden("this activity belongs to another union or county")
 
 
+def may_see_duplicates(user, activity):
+    """Which other activities carry the same file (also_in) is for the activity's
+    reviewers and the city: it names other unions' activities."""
+    return user.role == "city_admin" or (user.role == "county_reviewer"
+                                         and activity["county"] == user.county)
+
+
+def shown_activity(user, activity):
+    """The activity as the caller sees it (also_in only where may_see_duplicates)."""
+    if not may_see_duplicates(user, activity):
+        for item in activity.get("evidence") or ():
+            item.pop("also_in", None)
+    return activity
+
+
 def require_review(user, activity):
     """Grassroots activities by a reviewer of their county; county and city ones by the city."""
     if user.role == "city_admin":

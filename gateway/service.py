@@ -5,21 +5,23 @@ each route group holds only authorization and its RPC calls.
 """
 from gateway.docs import DocsEndpoints
 from gateway.routes.activities import ActivityRoutes
+from gateway.routes.evidence import EvidenceRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.library import LibraryRoutes
 from gateway.routes.notify import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
 from gateway.routes.subsidies import SubsidyRoutes
 from gateway.rpc import SignedRpcProxy, call as rpc_call
-from services.common.dependencies import Config, Database, EntrypointMetrics
+from services.common.dependencies import Blobs, Config, Database, EntrypointMetrics
 from services.common.ops import HealthEndpoints
 
 
-class Service(IdentityRoutes, ActivityRoutes, SubsidyRoutes, LibraryRoutes, NotificationRoutes,
-              OpsRoutes, HealthEndpoints, DocsEndpoints):
+class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, LibraryRoutes,
+              NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()
+    blobs = Blobs()  # uploads are streamed in here, files served from here
     measured = EntrypointMetrics()  # binds the request id to the worker's log lines
     # every call signed for the acting user (gateway.rpc, services.common.signing)
     activities = SignedRpcProxy("activities")

@@ -66,23 +66,27 @@ class ActivityRoutes:
                    "one without a lecturer counts for no lecturer's figures)")
     def report_activity(self, call):
         policy.require_owner(call.user, call.body["union_id"])
-        return self._rpc("activities", "report_activity", call.json,
-                         call.user.username, call.idempotency_key)
+        return policy.shown_activity(call.user, self._rpc(
+            "activities", "report_activity", call.json, call.user.username,
+            call.idempotency_key))
 
     @route("GET", "/api/v1/activities/<int:activity_id>", roles=policy.ACTIVITY_READERS,
            response=c.ActivityOut, summary="An activity")
     def get_activity(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
         policy.require_read_activity(call.user, activity)
-        return activity
+        return policy.shown_activity(call.user, activity)
 
     @route("GET", "/api/v1/activities", roles=policy.ACTIVITY_READERS,
            query=paged(c.ActivityFilter)(),
            response=c.ActivityPage, summary="Activities the caller may see, newest first")
     def list_activities(self, call):
         filters, limit, offset = split_paging(call.query)
-        return self._rpc("activities", "list_activities",
-                         policy.activity_scope(call.user, filters), limit, offset)
+        answer = self._rpc("activities", "list_activities",
+                           policy.activity_scope(call.user, filters), limit, offset)
+        for activity in answer["items"]:
+            policy.shown_activity(call.user, activity)
+        return answer
 
     @route("PUT", "/api/v1/activities/<int:activity_id>", roles=policy.REPORTERS,
            body=c.ActivityChanges(), response=c.ActivityOut,
@@ -90,8 +94,8 @@ class ActivityRoutes:
     def change_activity(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
         policy.require_owner(call.user, activity["union_id"])
-        return self._rpc("activities", "update_activity", activity_id, call.json,
-                         call.user.username)
+        return policy.shown_activity(call.user, self._rpc(
+            "activities", "update_activity", activity_id, call.json, call.user.username))
 
     @route("POST", "/api/v1/activities/<int:activity_id>/submit", roles=policy.REPORTERS,
            body=c.ApproveIn(), response=c.ActivityOut,
@@ -99,8 +103,9 @@ class ActivityRoutes:
     def resubmit_activity(self, call, activity_id):
         activity = self._rpc("activities", "get_activity", activity_id)
         policy.require_owner(call.user, activity["union_id"])
-        return self._rpc("activities", "transition", activity_id, "resubmit",
-                         call.user.username, call.body.get("comment"))
+        return policy.shown_activity(call.user, self._rpc(
+            "activities", "transition", activity_id, "resubmit", call.user.username,
+            call.body.get("comment")))
 
     @route("POST", "/api/v1/activities/<int:activity_id>/approve", roles=policy.REVIEWERS,
            body=c.ApproveIn(), response=c.ActivityOut,

@@ -89,6 +89,50 @@ def report_errors(report, union, today, window_days, participants_factor):
     return errors
 
 
+def capture_warnings(captured_on, held_on, reported_on, days_before=3):
+    """Warnings for a reviewer when a photo's capture date (its camera's clock) does not
+    fit the activity: taken more than `days_before` days before it was held, or after it
+    was reported. {code, message}: the message is what a reviewer reads."""
+    if captured_on is None:
+        return []
+    if captured_on < held_on - timedelta(days=days_before):
+        return [{"code": "CAPTURED_LONG_BEFORE",
+                 "message": "照片拍摄于 %s，早于举办日期 %s 超过 %d 天" % (
+                     captured_on.isoformat(), held_on.isoformat(), days_before)}]
+    if captured_on > reported_on:
+        return [{"code": "CAPTURED_AFTER_REPORT",
+                 "message": "照片拍摄于 %s，晚于上报日期 %s" % (
+                     captured_on.isoformat(), reported_on.isoformat())}]
+    return []
+
+
+def evidence_file_ids(evidence):
+    """{position: evidence_id} of a report's file items."""
+    return {index: item["evidence_id"] for index, item in enumerate(evidence)
+            if item.get("evidence_id") is not None}
+
+
+def attachment_errors(file_ids, files, actor, activity_id):
+    """{field: [message]} for file items a report may not carry: files that do not exist
+    or are not the reporter's (the same answer for both), files filed with another
+    activity, a file named twice. files: {id: {"uploaded_by", "activity_id"}}; a file
+    already on this activity (activity_id) stays whoever uploaded it."""
+    errors, seen = {}, set()
+    for index, file_id in file_ids.items():
+        field = "evidence.%d.evidence_id" % index
+        found = files.get(file_id)
+        if file_id in seen:
+            errors[field] = ["the same file is named twice"]
+        elif found is None or (found["activity_id"] != activity_id
+                               and found["uploaded_by"] != actor):
+            errors[field] = ["no uploaded file of yours has this id"]
+        elif found["activity_id"] not in (None, activity_id):
+            errors[field] = ["already filed with activity %d: upload it again to file it "
+                             "with this one too" % found["activity_id"]]
+        seen.add(file_id)
+    return errors
+
+
 def request_fingerprint(payload):
     """sha256 (hex) of a report's body as sent, keys sorted: a retry with the same
     Idempotency-Key and body has the same one, another body another."""

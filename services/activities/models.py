@@ -135,3 +135,29 @@ class Feedback(Base):
 
     __table_args__ = (UniqueConstraint("activity_id", "worker_id",
                                        name="uq_feedback_activity_worker"),)
+
+
+class EvidenceFile(Base):
+    """An uploaded file (photo, sign-in sheet, receipt): its facts here, its bytes in the
+    blob store (services.common.blobs) under stored_key, never on the broker.
+
+    sha256 and size are the uploaded bytes'; stored_key names what is served (for a photo,
+    a copy without location and device data, upright), thumbnail_key a small JPEG of a
+    photo. A file belongs to at most one activity; one never attached, or detached by an
+    edit, is removed after a day (evidence_keep_unattached_seconds)."""
+    __tablename__ = "evidence_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(100), index=True)
+    uploaded_at = mapped_column(DateTime(timezone=True), nullable=False)
+    captured_on = mapped_column(Date, nullable=True)  # a photo's EXIF date, camera's clock
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    stored_key: Mapped[str] = mapped_column(String(200))
+    stored_size: Mapped[int] = mapped_column(BigInteger)
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    detached_at = mapped_column(DateTime(timezone=True), nullable=True)

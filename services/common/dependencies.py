@@ -159,3 +159,15 @@ class EntrypointMetrics(DependencyProvider):
         metrics.ENTRYPOINT_CALLS.labels(service, kind, name, outcome).inc()
         metrics.ENTRYPOINT_LATENCY.labels(service, kind, name).observe(elapsed)
         log.info("%s %s %s in %.1f ms", kind, name, outcome, elapsed * 1000)
+
+
+class Blobs(DependencyProvider):
+    """self.blobs: the blob store the settings name (services.common.blobs): files'
+    bytes, which never travel over the broker."""
+
+    def setup(self):
+        from services.common.blobs import store_of
+        self.store = store_of(self.container.config["CM"])
+
+    def get_dependency(self, worker_ctx):
+        return self.store

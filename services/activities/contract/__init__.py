@@ -17,6 +17,10 @@ from services.activities.contract.directory import (  # noqa: F401
     ActivityChanges, ActivityFilter, ActivityIn, ActivityOut, ActivityPage, ApproveIn,
     BulkItem, Contact, Evidence, HistoryOut, ItemError, ReasonIn, UnionChange, UnionChangeOut,
     UnionFilter, UnionIn, UnionOut, UnionPage)
+# evidence files (uploads of photos, sign-in sheets)
+from services.activities.contract.evidence import (  # noqa: F401
+    ACCEPTED_TYPES, CAPTURED_BEFORE_HELD_DAYS, IMAGE_TYPES, MAX_BYTES, SNIFF_BYTES,
+    EvidenceFileOut, EvidenceItemOut, EvidenceOut, EvidenceRegister, media_type_of)
 # the lecture programme, feedback, the four seasons, coverage and statistics
 from services.activities.contract.programme import (  # noqa: F401
     LecturerIn, LecturerChange, LecturerFilter, LecturerOut, LecturerPage, FeedbackIn,

@@ -2,8 +2,9 @@
 from marshmallow import fields, validate
 
 from services.activities.contract._fields import ID, moment, yuan
+from services.activities.contract.evidence import Evidence, EvidenceItemOut
 from services.activities.words import (
-    CATEGORIES, EVIDENCE_KINDS, HISTORY_ACTIONS, LEVELS, SEASONS, STATUSES)
+    CATEGORIES, HISTORY_ACTIONS, LEVELS, SEASONS, STATUSES)
 from services.common.schema import Strict
 
 
@@ -68,11 +69,6 @@ class UnionChangeOut(Strict):
 
 
 # activities -----------------------------------------------------------------------------
-class Evidence(Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(EVIDENCE_KINDS))
-    url = fields.Url(required=True, schemes={"http", "https"})
-
-
 class ActivityIn(Strict):
     """report_activity(payload, actor, request_key)."""
     union_id = fields.Integer(required=True, strict=True, validate=ID)
@@ -125,7 +121,7 @@ class ActivityOut(Strict):
     held_on = fields.Date()
     participants = fields.Integer()
     expenses = yuan(attribute="expenses_fen")
-    evidence = fields.List(fields.Nested(Evidence))
+    evidence = fields.List(fields.Nested(EvidenceItemOut))
     venue_id = fields.Integer(allow_none=True)
     lecturer_id = fields.Integer(allow_none=True)
     description = fields.String(allow_none=True)

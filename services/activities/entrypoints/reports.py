@@ -3,12 +3,13 @@ returned one; reading activities and their review trail."""
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from services.activities import contract, domain, queries
+from services.activities import contract, domain, files, queries
 from services.activities.entrypoints.base import Shared
 from services.activities.models import Activity, HistoryEntry, Union
 from services.common.clock import local_today, utcnow
 from services.common.errors import Conflict, Invalid, expected_rpc
 from services.common.lookup import storable_id
+from services.common.paging import page
 from services.common.schema import load
 
 rpc = expected_rpc()
@@ -47,8 +48,9 @@ class ReportEntrypoints(Shared):
                 # nothing of ours is left to commit: the twin's report is the answer
                 uow.session.rollback()
                 return self._reported_with(actor, request_key, fingerprint)
+            activity.evidence = files.attach(uow.session, data["evidence"], actor, activity.id)
             self._record(uow, activity, union, "report", None, actor, None)
-            answer = queries.ACTIVITY_OUT.dump(activity)
+            answer = self._answer(uow.session, activity)
         return answer
 
     def _reported_with(self, actor, request_key, fingerprint):
@@ -62,7 +64,7 @@ class ReportEntrypoints(Shared):
             if activity.request_fingerprint not in (None, fingerprint):
                 raise Invalid("Idempotency-Key reused with a different request",
                               {"Idempotency-Key": ["already used with another request body"]})
-            return queries.ACTIVITY_OUT.dump(activity)
+            return self._answer(session, activity)
 
     @rpc
     def update_activity(self, activity_id, payload, actor):
@@ -77,17 +79,18 @@ class ReportEntrypoints(Shared):
             self._check_report(uow.session, data, union)
             for key, value in _activity_fields(data).items():
                 setattr(activity, key, value)
+            activity.evidence = files.attach(uow.session, data["evidence"], actor, activity.id)
             activity.updated_at = utcnow()
             uow.session.add(HistoryEntry(activity_id=activity.id, at=utcnow(), actor=actor,
                                          action="edit", from_status="returned",
                                          to_status="returned", comment=None))
-            answer = queries.ACTIVITY_OUT.dump(activity)
+            answer = self._answer(uow.session, activity)
         return answer
 
     @rpc
     def get_activity(self, activity_id):
         with self.db.session() as session:
-            return queries.ACTIVITY_OUT.dump(queries.activity(session, activity_id))
+            return self._answer(session, queries.activity(session, activity_id))
 
     @rpc
     def get_activities(self, activity_ids):
@@ -101,7 +104,10 @@ class ReportEntrypoints(Shared):
     def list_activities(self, filters=None, limit=50, offset=0):
         filters = load(contract.ActivityFilter(), filters)
         query = select(Activity).filter_by(**filters)
-        return self._page(query, Activity.id.desc(), queries.ACTIVITY_OUT, limit, offset)
+        with self.db.session() as session:
+            answer = page(session, query, Activity.id.desc(), queries.ACTIVITY_OUT, limit, offset)
+            files.with_files(session, answer["items"])
+        return answer
 
     @rpc
     def history(self, activity_id):
@@ -110,6 +116,11 @@ class ReportEntrypoints(Shared):
             rows = session.scalars(select(HistoryEntry).where(
                 HistoryEntry.activity_id == activity_id).order_by(HistoryEntry.id)).all()
             return HISTORY_OUT.dump(rows)
+
+    @staticmethod
+    def _answer(session, activity):
+        """An activity as answered, its files' facts included."""
+        return files.with_files(session, [queries.ACTIVITY_OUT.dump(activity)])[0]
 
     def _check_report(self, session, data, union):
         errors = domain.report_errors(data, queries.union_dict(union), local_today(),

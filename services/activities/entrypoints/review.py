@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.activities import contract, domain, queries
+from services.activities import contract, domain, files, queries
 from services.activities.entrypoints.base import Shared
 from services.activities.models import Activity, Union
 from services.common.clock import utcnow
@@ -38,7 +38,7 @@ class ReviewEntrypoints(Shared):
             union = uow.session.get(Union, activity.union_id)
             self._record(uow, activity, union, action, domain.TRANSITIONS[action][0][0],
                          actor, comment)
-            answer = queries.ACTIVITY_OUT.dump(activity)
+            answer = files.with_files(uow.session, [queries.ACTIVITY_OUT.dump(activity)])[0]
         return answer
 
     @rpc
