@@ -165,7 +165,7 @@ class ApiRoute(Http):
 
     # input -----------------------------------------------------------------------------
     def _load_upload(self, request):
-        upload = uploads.received(request, self.container.config["CM"].data_dir + "/uploads")
+        upload = uploads.received(request, uploads.spool_folder(self.container.config["CM"]))
         # what an Idempotency-Key's repeat must match: the same file under the same name
         request.cm_raw_body = ("%s %s" % (upload.sha256, upload.filename)).encode()
         return upload

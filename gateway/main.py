@@ -16,7 +16,7 @@ from nameko.cli.run import run
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import auth, passwords
+from gateway import auth, passwords, uploads
 from gateway.models import User
 from gateway.service import Service
 from services.common import logs, stacks
@@ -110,6 +110,7 @@ def main():
         log.error("refusing to start: %s", exc)
         sys.exit("gateway: refusing to start: %s" % exc)
     passwords.prepare()  # the hash that unknown usernames are checked against
+    uploads.clear_spool(uploads.spool_folder(settings))
     url = migrate("gateway", settings)
     ensure_admin(url, settings.admin_username, password)
     config = nameko_config("gateway", settings)

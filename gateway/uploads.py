@@ -20,7 +20,14 @@ from gateway.errors import ApiError, invalid
 from services.activities.contract import ACCEPTED_TYPES, MAX_BYTES, SNIFF_BYTES, media_type_of
 
 FORM_SLACK = 64 * 1024  # a multipart body's boundaries and part headers around the file
+# werkzeug's multipart decoder refuses (413) when its buffer and the next read (64 KiB)
+# pass this, whatever the part: room for a read and a part's headers, bounded all the same
+DECODER_BUFFER = 1024 * 1024
 MAX_PARTS = 4
+
+
+def spool_folder(settings):
+    return str(Path(settings.data_dir) / "uploads")
 
 
 def too_large():
@@ -99,7 +106,7 @@ def received(request, spool_folder):
         spools.append(HashingSpool(spool_folder))
         return spools[-1]
 
-    parser = FormDataParser(stream_factory, max_form_memory_size=FORM_SLACK,
+    parser = FormDataParser(stream_factory, max_form_memory_size=DECODER_BUFFER,
                             max_content_length=MAX_BYTES + FORM_SLACK, silent=False,
                             max_form_parts=MAX_PARTS)
     try:
@@ -139,6 +146,16 @@ def _the_file(form, files, spools):
                           {"file": ["not a JPEG, PNG, WebP or PDF file"]})
     return Upload(path=spool.path, sha256=spool.hash.hexdigest(), size=spool.size,
                   content_type=content_type, filename=_plain_name(part.filename))
+
+
+def clear_spool(folder):
+    """At the gateway's start: what a gateway that died mid-upload left (its requests
+    died with it). One gateway per data dir: replicas have their own (a pod's emptyDir)."""
+    for path in Path(folder).glob("*.upload"):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _plain_name(filename):

@@ -12,8 +12,8 @@ from services.activities import contract as c
 from services.common.blobs import BlobMissing, staging_key
 
 # turning a 10 MiB photo into what is kept takes a second or two, more while others
-# queue for the service's image threads: longer than an ordinary RPC's deadline
-REGISTER_TIMEOUT = 60.0
+# queue for the service's image threads: several ordinary RPC deadlines
+REGISTER_DEADLINES = 6
 ANSWER_FIELDS = tuple(c.EvidenceOut().fields)
 FILE_TYPES = list(c.ACCEPTED_TYPES)
 
@@ -36,7 +36,7 @@ class EvidenceRoutes:
             answer = rpc_call(self.activities, "register_evidence", {
                 "staging_key": key, "sha256": upload.sha256, "size": upload.size,
                 "content_type": upload.content_type, "filename": upload.filename},
-                call.user.username, timeout=max(REGISTER_TIMEOUT, self.config.rpc_timeout))
+                call.user.username, timeout=REGISTER_DEADLINES * self.config.rpc_timeout)
         except Exception:
             self.blobs.delete(key)  # the service removes it too when it refuses the file
             raise

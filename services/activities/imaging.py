@@ -57,16 +57,15 @@ def _prepared_pdf(data):
     # a PDF's last lines name its cross-reference table and end with %%EOF; a file cut
     # short in transit has none
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise Unreadable("the PDF is incomplete (no %%EOF at its end): upload it again")
+        raise Unreadable("the PDF is incomplete (its end is missing): upload it again")
     return Prepared(stored=data, thumbnail=None, captured_on=None, width=None, height=None)
 
 
 def _prepared_image(data, content_type):
     image = _opened(data, content_type)
-    exif = image.getexif()
+    upright, exif = _decoded_upright(image, content_type)
     orientation = exif.get(ORIENTATION)
     captured_on = capture_date(exif)
-    upright = _decoded_upright(image, content_type)
     if content_type == "image/jpeg":
         stored = stripped_jpeg(data, _minimal_exif(exif, orientation))
     else:
@@ -92,19 +91,20 @@ def _opened(data, content_type):
 
 
 def _decoded_upright(image, content_type):
-    """Decode it all (a truncated file fails here), upright. A JPEG decodes at a reduced
-    scale (libjpeg's draft): only the thumbnail and the size need the pixels."""
+    """Decode it all (a truncated file fails here), upright, with its EXIF. A JPEG
+    decodes at a reduced scale (libjpeg's draft): only the thumbnail needs the pixels."""
     try:
         if content_type == "image/jpeg":
             full_size = image.size
             image.draft("RGB", (THUMBNAIL_BOX[0] * 2, THUMBNAIL_BOX[1] * 2))
         image.load()
+        exif = image.getexif()  # a PNG's is read at its end: after the load
         upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, struct.error) as exc:
         raise Unreadable("the image is incomplete or damaged (%s)" % _why(exc)) from None
     if content_type == "image/jpeg":
-        upright.full_size = _turned(full_size, image.getexif().get(ORIENTATION))
-    return upright
+        upright.full_size = _turned(full_size, exif.get(ORIENTATION))
+    return upright, exif
 
 
 def _turned(size, orientation):
