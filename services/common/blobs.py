@@ -56,22 +56,21 @@ class FolderStore:
             self.put_stream(key, source)
 
     def put_bytes(self, key, data):
-        temporary = self._temporary()
+        target, temporary = self._path(key), self._temporary()
         with open(temporary, "wb") as out:
             out.write(data)
-        self._publish(temporary, key)
+        self._publish(temporary, target)
 
     def put_stream(self, key, stream):
-        temporary = self._temporary()
+        target, temporary = self._path(key), self._temporary()  # a bad key writes nothing
         with open(temporary, "wb") as out:
             shutil.copyfileobj(stream, out, CHUNK)
-        self._publish(temporary, key)
+        self._publish(temporary, target)
 
     def _temporary(self):
         return self.root / "tmp" / ("%s.part" % uuid.uuid4().hex)
 
-    def _publish(self, temporary, key):
-        target = self._path(key)
+    def _publish(self, temporary, target):
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, target)  # also refreshes the time of one that was there
 
@@ -112,14 +111,18 @@ class FolderStore:
         return datetime.fromtimestamp(stamp, timezone.utc)
 
     def keys(self, prefix):
-        """(key, modified_at) of the blobs whose key starts with prefix ("staging/")."""
-        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
-        if not base.exists():
+        """(key, modified_at) of the blobs whose key starts with prefix ("staging/"): a
+        string prefix, as S3 has it ("files/a" finds "files/ab/..."); the temporaries under
+        tmp/ are no blobs."""
+        folder = prefix.rpartition("/")[0]
+        base = self._path(folder) if folder else self.root
+        if not base.is_dir():
             return
+        temporary = self.root / "tmp"
         for path in base.rglob("*"):
-            if path.is_file():
-                yield (path.relative_to(self.root).as_posix(),
-                       datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and temporary not in path.parents and path.is_file():
+                yield key, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
 
     def sweep_temporary(self, older_than_seconds):
         """Remove what a crash left half written."""
