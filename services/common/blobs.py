@@ -9,8 +9,11 @@ crash halfway leaves nothing that a key names.
 A store is shared by the gateway (which streams an upload into staging and serves files)
 and the activities service (which turns a staged upload into the files it keeps).
 """
+import base64
+import hashlib
 import os
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 CHUNK = 64 * 1024
+SPOOL = 1024 * 1024  # what an S3 upload from an unseekable stream keeps in memory at most
 
 
 class BlobMissing(KeyError):
@@ -56,22 +60,21 @@ class FolderStore:
             self.put_stream(key, source)
 
     def put_bytes(self, key, data):
-        temporary = self._temporary()
+        target, temporary = self._path(key), self._temporary()
         with open(temporary, "wb") as out:
             out.write(data)
-        self._publish(temporary, key)
+        self._publish(temporary, target)
 
     def put_stream(self, key, stream):
-        temporary = self._temporary()
+        target, temporary = self._path(key), self._temporary()  # a bad key writes nothing
         with open(temporary, "wb") as out:
             shutil.copyfileobj(stream, out, CHUNK)
-        self._publish(temporary, key)
+        self._publish(temporary, target)
 
     def _temporary(self):
         return self.root / "tmp" / ("%s.part" % uuid.uuid4().hex)
 
-    def _publish(self, temporary, key):
-        target = self._path(key)
+    def _publish(self, temporary, target):
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, target)  # also refreshes the time of one that was there
 
@@ -112,14 +115,18 @@ class FolderStore:
         return datetime.fromtimestamp(stamp, timezone.utc)
 
     def keys(self, prefix):
-        """(key, modified_at) of the blobs whose key starts with prefix ("staging/")."""
-        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
-        if not base.exists():
+        """(key, modified_at) of the blobs whose key starts with prefix ("staging/"): a
+        string prefix, as S3 has it ("files/a" finds "files/ab/..."); the temporaries under
+        tmp/ are no blobs."""
+        folder = prefix.rpartition("/")[0]
+        base = self._path(folder) if folder else self.root
+        if not base.is_dir():
             return
+        temporary = self.root / "tmp"
         for path in base.rglob("*"):
-            if path.is_file():
-                yield (path.relative_to(self.root).as_posix(),
-                       datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and temporary not in path.parents and path.is_file():
+                yield key, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
 
     def sweep_temporary(self, older_than_seconds):
         """Remove what a crash left half written."""
@@ -185,12 +192,25 @@ class S3Store:
 
     def put_bytes(self, key, data):
         self.ensure_bucket()
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                               ContentMD5=_md5(data).decode())
 
     def put_stream(self, key, stream):
-        """One PUT (a file up to 10 MiB; the object appears only once it is complete)."""
+        """One PUT (a file up to 10 MiB; the object appears only once it is complete).
+
+        The body goes with its Content-MD5: SeaweedFS (4.48) stores a PUT whose connection
+        ends right after the headers as an empty object, signed payload hash or not, but
+        refuses one whose body does not match its MD5. Signing and retrying read the body
+        again, so a stream that cannot seek (an upload being read) is spooled first: up to
+        SPOOL in memory, the rest in an unnamed temporary file."""
         self.ensure_bucket()
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=stream)
+        body, md5 = _rewindable(stream)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                   ContentMD5=md5.decode())
+        finally:
+            if body is not stream:
+                body.close()
 
     def read_bytes(self, key):
         return b"".join(self.chunks(key))
@@ -243,6 +263,38 @@ class S3Store:
 
     def sweep_temporary(self, older_than_seconds):
         """Nothing to do: an interrupted PUT leaves no object."""
+
+
+def _md5(data):
+    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest())
+
+
+def _rewindable(stream):
+    """(a body that can be read again from its start, the base64 MD5 of what it holds)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    if _seekable(stream):
+        start = stream.tell()
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+        stream.seek(start)
+        return stream, base64.b64encode(digest.digest())
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+    try:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, base64.b64encode(digest.digest())
+
+
+def _seekable(stream):
+    try:
+        return stream.seekable()
+    except AttributeError:
+        return hasattr(stream, "seek") and hasattr(stream, "tell")
 
 
 def _code(exc):
