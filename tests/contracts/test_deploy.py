@@ -38,6 +38,9 @@ PROCESSES = SERVICES + ("gateway",)
 NAMESPACE = "culture-matrix"
 SECRET = "culture-matrix-secrets"
 PLACEHOLDER = "CHANGE-ME"
+# The processes that use the blob store (evidence files) and so hold its credentials.
+BLOB_PROCESSES = ("gateway", "activities")
+BLOB_SECRETS = ("CM_S3_ACCESS_KEY", "CM_S3_SECRET_KEY")
 
 # The metric names the processes export (services/common/metrics.py plus the business
 # gauges). Dashboards and alerts may use these, RabbitMQ's rabbitmq_* and `up`.
@@ -271,6 +274,10 @@ def test_environment_and_services_wire_up(overlay):
                                   CM_ADMIN_PASSWORD="CM_ADMIN_PASSWORD")
         else:
             assert not {"CM_JWT_SECRET", "CM_ADMIN_PASSWORD"} & set(env), name
+        if name in BLOB_PROCESSES:
+            wanted_secrets.update({key: key for key in BLOB_SECRETS})
+        else:  # least privilege: the other services never touch the files
+            assert not set(BLOB_SECRETS) & set(env), name
         for variable, key in wanted_secrets.items():
             assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, \
                 name
@@ -340,7 +347,8 @@ def test_local_overlay_brings_its_own_broker_and_database():
     secrets = {name: s.get("stringData", {}) for name, s in of_kind(docs, "Secret").items()}
     app = secrets[SECRET]
     assert set(app) == {"CM_AMQP_URI_%s" % name.upper() for name in PROCESSES} | {
-        "CM_RPC_SIGNING_KEY", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
+        "CM_RPC_SIGNING_KEY", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD",
+        *BLOB_SECRETS}
     rabbit, postgres = secrets["rabbitmq-credentials"], secrets["postgres-credentials"]
     users = broker_definitions()
     for name in PROCESSES:  # each URI's user is one the local broker is created with
@@ -355,7 +363,8 @@ def test_local_overlay_brings_its_own_broker_and_database():
     assert len(app["CM_JWT_SECRET"]) >= 32 and len(app["CM_RPC_SIGNING_KEY"]) >= 32
     assert all(PLACEHOLDER in value for value in
                (app["CM_JWT_SECRET"], app["CM_ADMIN_PASSWORD"], app["CM_RPC_SIGNING_KEY"],
-                rabbit["RABBITMQ_DEFAULT_PASS"], postgres["POSTGRES_PASSWORD"])), \
+                app["CM_S3_SECRET_KEY"], rabbit["RABBITMQ_DEFAULT_PASS"],
+                postgres["POSTGRES_PASSWORD"])), \
         "local secrets must be marked as placeholders"
     rabbit_spec = statefulsets["rabbitmq"]["spec"]["template"]["spec"]
     volumes = {volume["name"]: volume for volume in rabbit_spec["volumes"]}
