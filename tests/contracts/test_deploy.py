@@ -105,6 +105,48 @@ def env_of(container):
     return {item["name"]: item for item in container.get("env", [])}
 
 
+def config_of(docs):
+    """The processes' generated ConfigMap (its name carries a content hash)."""
+    (config,) = [cm for name, cm in of_kind(docs, "ConfigMap").items()
+                 if name.startswith("culture-matrix-config")]
+    return config
+
+
+def resolved_env(docs, container):
+    """A container's environment as the kubelet builds it: the keys of its envFrom
+    ConfigMaps, then its own env entries over them."""
+    config_maps = of_kind(docs, "ConfigMap")
+    env = {}
+    for source in container.get("envFrom", []):
+        data = config_maps[source["configMapRef"]["name"]]["data"]
+        env.update({name: {"value": value} for name, value in data.items()})
+    env.update(env_of(container))
+    return env
+
+
+def settings_from(env, secrets):
+    """The Settings a process would load from that environment (a secretKeyRef reads
+    `secrets`): an unknown or mistyped CM_ variable fails here as it would stop the
+    process."""
+    sys.path.insert(0, str(ROOT))
+    from services.common.settings import load_settings
+    environ = {}
+    for name, item in env.items():
+        if "valueFrom" in item:
+            reference = item["valueFrom"]["secretKeyRef"]
+            environ[name] = secrets[reference["name"]][reference["key"]]
+        else:
+            environ[name] = item["value"]
+    return load_settings(environ)
+
+
+def nginx_size(text):
+    """Bytes of an nginx size ("11m", "1024k", "10485760")."""
+    match = re.fullmatch(r"(\d+)([kKmMgG]?)", str(text))
+    assert match, "not an nginx size: %r" % text
+    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " ")
+
+
 def broker_definitions():
     """The local broker's users (k8s/overlays/local/rabbitmq-definitions.json) by name."""
     document = json.loads((DEPLOY / "k8s/overlays/local/rabbitmq-definitions.json").read_text())
@@ -384,6 +426,62 @@ def test_production_overlay_uses_external_services_and_no_placeholders():
                   if name.startswith("culture-matrix-config"))
     assert config["data"]["CM_QUORUM_QUEUES"] == "true"
     assert config["data"]["CM_DEMO"] == "0"
+
+
+def test_production_points_gateway_and_activities_at_object_storage():
+    """The evidence files live in external object storage; its key pair comes from the
+    real Secret, created out of band (the overlay's placeholders never render)."""
+    docs = render("production")
+    deployments = ours(docs, "Deployment")
+    # Stand-ins for the out-of-band Secret, so that the Settings can be loaded.
+    secrets = {SECRET: {key: "secret-%s" % key.lower() for key in
+                        ("CM_DATABASE_URL", "CM_RPC_SIGNING_KEY", "CM_JWT_SECRET",
+                         "CM_ADMIN_PASSWORD", *BLOB_SECRETS,
+                         *("CM_AMQP_URI_%s" % name.upper() for name in PROCESSES))}}
+    for name in PROCESSES:
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        env = resolved_env(docs, container)
+        settings = settings_from(env, secrets)
+        if name not in BLOB_PROCESSES:
+            assert settings.s3_access_key is None and settings.s3_secret_key is None, name
+            continue
+        for key in BLOB_SECRETS:
+            assert env[key]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, name
+        assert settings.s3_endpoint, "%s: no CM_S3_ENDPOINT, so a folder in the pod" % name
+        endpoint = urlsplit(settings.s3_endpoint)
+        assert endpoint.scheme == "https" and endpoint.hostname, settings.s3_endpoint
+        assert "seaweedfs" not in settings.s3_endpoint, "production uses external storage"
+        assert settings.s3_bucket == config_of(docs)["data"]["CM_S3_BUCKET"], name
+        assert (settings.s3_access_key, settings.s3_secret_key) == (
+            "secret-cm_s3_access_key", "secret-cm_s3_secret_key"), name
+    assert "seaweedfs" not in of_kind(docs, "Deployment") | of_kind(docs, "Service")
+
+
+def test_production_ingress_lets_an_upload_through():
+    """POST /api/v1/evidence takes up to 10 MiB (API.md) in a multipart body; nginx's
+    default body limit (1m) would refuse it before the gateway sees it."""
+    docs = render("production")
+    (ingress,) = of_kind(docs, "Ingress").values()
+    annotations = ingress["metadata"]["annotations"]
+    assert nginx_size(annotations["nginx.ingress.kubernetes.io/proxy-body-size"]) \
+        >= 11 * 1024 ** 2
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    backends = [path["backend"]["service"] for rule in ingress["spec"]["rules"]
+                for path in rule["http"]["paths"]]
+    assert backends == [{"name": "gateway", "port": {"name": "http"}}]
+    gateway = ours(docs, "Service")["gateway"]
+    assert "http" in {port["name"] for port in gateway["spec"]["ports"]}
+    assert {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]} == \
+        {rule["host"] for rule in ingress["spec"]["rules"]}, "every host has TLS"
+    assert not of_kind(render("local"), "Ingress"), "local clusters port-forward"
+
+
+def test_nginx_size_reads_the_units():
+    assert nginx_size("11m") == nginx_size("11M") == 11 * 1024 ** 2
+    assert nginx_size("1024k") == 1024 ** 2 and nginx_size("1g") == 1024 ** 3
+    assert nginx_size("10485760") == 10 * 1024 ** 2
+    with pytest.raises(AssertionError):
+        nginx_size("11mb")
 
 
 # --------------------------------------------------------------------------- image
