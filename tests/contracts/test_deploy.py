@@ -140,6 +140,39 @@ def settings_from(env, secrets):
     return load_settings(environ)
 
 
+def secret_values(secret):
+    """A Secret's keys and values, whether written as stringData or generated (data)."""
+    values = {key: base64.b64decode(value).decode() for key, value in
+              secret.get("data", {}).items()}
+    values.update(secret.get("stringData", {}))
+    return values
+
+
+def s3_identities(config_text):
+    """{(access key, secret key): actions} of a SeaweedFS S3 config (its -s3.config)."""
+    identities = {}
+    for identity in json.loads(config_text)["identities"]:
+        credentials = identity.get("credentials", [])
+        # An identity without credentials is SeaweedFS's anonymous access.
+        assert credentials, "anonymous access in the S3 config: %s" % identity["name"]
+        for pair in credentials:
+            identities[pair["accessKey"], pair["secretKey"]] = set(identity["actions"])
+    return identities
+
+
+def flag_value(args, flag):
+    """The value of `-flag=value` in a weed command line (None when absent)."""
+    values = [arg.split("=", 1)[1] for arg in args if arg.startswith("-%s=" % flag)]
+    assert len(values) <= 1, "%s given twice" % flag
+    return values[0] if values else None
+
+
+# What the services do with the store: read, write, list, delete, and make the bucket
+# when it is missing (CreateBucket is an Admin action in SeaweedFS).
+S3_ACTIONS = {"Read", "Write", "List", "Admin"}
+SEAWEEDFS_IMAGE = r"chrislusf/seaweedfs:\d+\.\d+(\.\d+)?"
+
+
 def nginx_size(text):
     """Bytes of an nginx size ("11m", "1024k", "10485760")."""
     match = re.fullmatch(r"(\d+)([kKmMgG]?)", str(text))
@@ -426,6 +459,75 @@ def test_production_overlay_uses_external_services_and_no_placeholders():
                   if name.startswith("culture-matrix-config"))
     assert config["data"]["CM_QUORUM_QUEUES"] == "true"
     assert config["data"]["CM_DEMO"] == "0"
+
+
+def test_local_overlay_runs_seaweedfs_for_the_files():
+    """A SeaweedFS of its own, reached through its Service, accepting exactly the key pair
+    the gateway and activities are given."""
+    docs = render("local")
+    seaweed = of_kind(docs, "Deployment")["seaweedfs"]
+    service = of_kind(docs, "Service")["seaweedfs"]
+    pod = seaweed["spec"]["template"]
+    spec = pod["spec"]
+    (container,) = spec["containers"]
+    assert re.fullmatch(SEAWEEDFS_IMAGE, container["image"]), container["image"]
+    args = container["args"]
+    assert args[0] == "mini" or (args[0] == "server" and "-s3" in args), args
+    # The Service reaches the pod's S3 port.
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    (port,) = service["spec"]["ports"]
+    container_ports = {item["name"]: item["containerPort"] for item in container["ports"]}
+    assert container_ports[port["targetPort"]] == int(flag_value(args, "s3.port") or 8333)
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": port["targetPort"]}
+    # Hardened like the rest of the local infrastructure, with a read-only root.
+    security = container["securityContext"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["readOnlyRootFilesystem"] is True
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in spec["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]], "its sockets go to /tmp"
+    # The data directory on a claim of this overlay (or an emptyDir); one pod owns it.
+    data = volumes[mounts[flag_value(args, "dir")]]
+    if "persistentVolumeClaim" in data:
+        assert data["persistentVolumeClaim"]["claimName"] in of_kind(
+            docs, "PersistentVolumeClaim")
+        assert seaweed["spec"]["strategy"] == {"type": "Recreate"}
+    else:
+        assert "emptyDir" in data, data
+    assert seaweed["spec"]["replicas"] == 1
+    # Its S3 identities come from a Secret of this overlay, and the processes' key pair
+    # is one of them, with what the services need; no anonymous access.
+    config_path = Path(flag_value(args, "s3.config"))
+    config_volume = volumes[mounts[str(config_path.parent)]]
+    secrets = {name: secret_values(s) for name, s in of_kind(docs, "Secret").items()}
+    identities = s3_identities(secrets[config_volume["secret"]["secretName"]][config_path.name])
+    app = secrets[SECRET]
+    pair = (app["CM_S3_ACCESS_KEY"], app["CM_S3_SECRET_KEY"])
+    assert S3_ACTIONS <= identities.get(pair, set()), "SeaweedFS does not accept %s" % (pair,)
+    assert PLACEHOLDER in app["CM_S3_SECRET_KEY"]
+    # gateway and activities point at that Service, with that key pair.
+    endpoint = "http://%s:%d" % (service["metadata"]["name"], port["port"])
+    for name, deployment in ours(docs, "Deployment").items():
+        (process,) = deployment["spec"]["template"]["spec"]["containers"]
+        settings = settings_from(resolved_env(docs, process), secrets)
+        if name in BLOB_PROCESSES:
+            assert settings.s3_endpoint == endpoint, name
+            assert (settings.s3_access_key, settings.s3_secret_key) == pair, name
+        else:
+            assert settings.s3_access_key is None, name
+
+
+def test_s3_identities_refuse_anonymous_access():
+    """Guards the check above: an identity without credentials is anonymous access."""
+    config = {"identities": [{"name": "anonymous", "actions": ["Read"]}]}
+    with pytest.raises(AssertionError):
+        s3_identities(json.dumps(config))
 
 
 def test_production_points_gateway_and_activities_at_object_storage():
