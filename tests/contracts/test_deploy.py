@@ -677,8 +677,9 @@ def test_compose_mirrors_the_local_overlay():
         assert env["CM_DATABASE_URL"] == database, name
         assert env["CM_HTTP_PORT"] == "8080", name
         assert "/readyz" in " ".join(service["healthcheck"]["test"]), name
-        assert service["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
-                                         "postgres": {"condition": "service_healthy"}}, name
+        infra = ("rabbitmq", "postgres") + (("seaweedfs",) if name in BLOB_PROCESSES else ())
+        assert service["depends_on"] == {item: {"condition": "service_healthy"}
+                                         for item in infra}, name
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
         assert service["user"] == "10001:10001", name
         assert "/tmp" in service["tmpfs"][0], name
@@ -688,6 +689,39 @@ def test_compose_mirrors_the_local_overlay():
     prometheus = services["prometheus"]
     for volume in prometheus["volumes"]:
         assert (DEPLOY / volume.split(":")[0]).is_file(), volume
+
+
+def test_compose_runs_seaweedfs_for_the_files():
+    """The evidence files go to a SeaweedFS service, as in the local overlay: gateway and
+    activities point at it with a key pair it accepts, the other services get none."""
+    compose = load_yaml(DEPLOY / "compose.yaml")
+    services = compose["services"]
+    seaweed = services["seaweedfs"]
+    assert re.fullmatch(SEAWEEDFS_IMAGE, seaweed["image"]), seaweed["image"]
+    local = of_kind(render("local"), "Deployment")["seaweedfs"]["spec"]["template"]["spec"]
+    assert seaweed["image"] == local["containers"][0]["image"], "the local overlay's version"
+    args = seaweed["command"]
+    assert args[0] == "mini" or (args[0] == "server" and "-s3" in args), args
+    assert "/healthz" in " ".join(seaweed["healthcheck"]["test"])
+    s3_port = int(flag_value(args, "s3.port") or 8333)
+    assert ":%d/" % s3_port in " ".join(seaweed["healthcheck"]["test"])
+    # its data directory on a named volume, its identities from the local overlay's file
+    volumes = dict(volume.split(":", 1)[::-1] for volume in seaweed["volumes"])
+    assert volumes[flag_value(args, "dir")] in compose["volumes"]
+    configs = {item["target"]: item["source"] for item in seaweed["configs"]}
+    source = compose["configs"][configs[flag_value(args, "s3.config")]]["file"]
+    assert source == "./k8s/overlays/local/seaweedfs-s3.json"
+    identities = s3_identities((DEPLOY / source).read_text())
+    for name in PROCESSES:
+        settings = settings_from({key: {"value": str(value)} for key, value in
+                                  services[name]["environment"].items()}, {})
+        if name not in BLOB_PROCESSES:
+            assert settings.s3_endpoint is None and settings.s3_secret_key is None, name
+            continue
+        assert settings.s3_endpoint == "http://seaweedfs:%d" % s3_port, name
+        pair = (settings.s3_access_key, settings.s3_secret_key)
+        assert S3_ACTIONS <= identities.get(pair, set()), "%s: %s not accepted" % (name, pair)
+        assert PLACEHOLDER in settings.s3_secret_key, name
 
 
 # --------------------------------------------------------------------------- prometheus
