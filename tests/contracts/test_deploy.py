@@ -128,7 +128,8 @@ def settings_from(env, secrets):
     """The Settings a process would load from that environment (a secretKeyRef reads
     `secrets`): an unknown or mistyped CM_ variable fails here as it would stop the
     process."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from services.common.settings import load_settings
     environ = {}
     for name, item in env.items():
