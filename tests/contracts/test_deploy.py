@@ -38,6 +38,9 @@ PROCESSES = SERVICES + ("gateway",)
 NAMESPACE = "culture-matrix"
 SECRET = "culture-matrix-secrets"
 PLACEHOLDER = "CHANGE-ME"
+# The processes that use the blob store (evidence files) and so hold its credentials.
+BLOB_PROCESSES = ("gateway", "activities")
+BLOB_SECRETS = ("CM_S3_ACCESS_KEY", "CM_S3_SECRET_KEY")
 
 # The metric names the processes export (services/common/metrics.py plus the business
 # gauges). Dashboards and alerts may use these, RabbitMQ's rabbitmq_* and `up`.
@@ -100,6 +103,82 @@ def ours(docs, kind):
 
 def env_of(container):
     return {item["name"]: item for item in container.get("env", [])}
+
+
+def config_of(docs):
+    """The processes' generated ConfigMap (its name carries a content hash)."""
+    (config,) = [cm for name, cm in of_kind(docs, "ConfigMap").items()
+                 if name.startswith("culture-matrix-config")]
+    return config
+
+
+def resolved_env(docs, container):
+    """A container's environment as the kubelet builds it: the keys of its envFrom
+    ConfigMaps, then its own env entries over them."""
+    config_maps = of_kind(docs, "ConfigMap")
+    env = {}
+    for source in container.get("envFrom", []):
+        data = config_maps[source["configMapRef"]["name"]]["data"]
+        env.update({name: {"value": value} for name, value in data.items()})
+    env.update(env_of(container))
+    return env
+
+
+def settings_from(env, secrets):
+    """The Settings a process would load from that environment (a secretKeyRef reads
+    `secrets`): an unknown or mistyped CM_ variable fails here as it would stop the
+    process."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from services.common.settings import load_settings
+    environ = {}
+    for name, item in env.items():
+        if "valueFrom" in item:
+            reference = item["valueFrom"]["secretKeyRef"]
+            environ[name] = secrets[reference["name"]][reference["key"]]
+        else:
+            environ[name] = item["value"]
+    return load_settings(environ)
+
+
+def secret_values(secret):
+    """A Secret's keys and values, whether written as stringData or generated (data)."""
+    values = {key: base64.b64decode(value).decode() for key, value in
+              secret.get("data", {}).items()}
+    values.update(secret.get("stringData", {}))
+    return values
+
+
+def s3_identities(config_text):
+    """{(access key, secret key): actions} of a SeaweedFS S3 config (its -s3.config)."""
+    identities = {}
+    for identity in json.loads(config_text)["identities"]:
+        credentials = identity.get("credentials", [])
+        # An identity without credentials is SeaweedFS's anonymous access.
+        assert credentials, "anonymous access in the S3 config: %s" % identity["name"]
+        for pair in credentials:
+            identities[pair["accessKey"], pair["secretKey"]] = set(identity["actions"])
+    return identities
+
+
+def flag_value(args, flag):
+    """The value of `-flag=value` in a weed command line (None when absent)."""
+    values = [arg.split("=", 1)[1] for arg in args if arg.startswith("-%s=" % flag)]
+    assert len(values) <= 1, "%s given twice" % flag
+    return values[0] if values else None
+
+
+# What the services do with the store: read, write, list, delete, and make the bucket
+# when it is missing (CreateBucket is an Admin action in SeaweedFS).
+S3_ACTIONS = {"Read", "Write", "List", "Admin"}
+SEAWEEDFS_IMAGE = r"chrislusf/seaweedfs:\d+\.\d+(\.\d+)?"
+
+
+def nginx_size(text):
+    """Bytes of an nginx size ("11m", "1024k", "10485760")."""
+    match = re.fullmatch(r"(\d+)([kKmMgG]?)", str(text))
+    assert match, "not an nginx size: %r" % text
+    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2).lower() or " ")
 
 
 def broker_definitions():
@@ -271,6 +350,10 @@ def test_environment_and_services_wire_up(overlay):
                                   CM_ADMIN_PASSWORD="CM_ADMIN_PASSWORD")
         else:
             assert not {"CM_JWT_SECRET", "CM_ADMIN_PASSWORD"} & set(env), name
+        if name in BLOB_PROCESSES:
+            wanted_secrets.update({key: key for key in BLOB_SECRETS})
+        else:  # least privilege: the other services never touch the files
+            assert not set(BLOB_SECRETS) & set(env), name
         for variable, key in wanted_secrets.items():
             assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, \
                 name
@@ -340,7 +423,8 @@ def test_local_overlay_brings_its_own_broker_and_database():
     secrets = {name: s.get("stringData", {}) for name, s in of_kind(docs, "Secret").items()}
     app = secrets[SECRET]
     assert set(app) == {"CM_AMQP_URI_%s" % name.upper() for name in PROCESSES} | {
-        "CM_RPC_SIGNING_KEY", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD"}
+        "CM_RPC_SIGNING_KEY", "CM_DATABASE_URL", "CM_JWT_SECRET", "CM_ADMIN_PASSWORD",
+        *BLOB_SECRETS}
     rabbit, postgres = secrets["rabbitmq-credentials"], secrets["postgres-credentials"]
     users = broker_definitions()
     for name in PROCESSES:  # each URI's user is one the local broker is created with
@@ -355,7 +439,8 @@ def test_local_overlay_brings_its_own_broker_and_database():
     assert len(app["CM_JWT_SECRET"]) >= 32 and len(app["CM_RPC_SIGNING_KEY"]) >= 32
     assert all(PLACEHOLDER in value for value in
                (app["CM_JWT_SECRET"], app["CM_ADMIN_PASSWORD"], app["CM_RPC_SIGNING_KEY"],
-                rabbit["RABBITMQ_DEFAULT_PASS"], postgres["POSTGRES_PASSWORD"])), \
+                app["CM_S3_SECRET_KEY"], rabbit["RABBITMQ_DEFAULT_PASS"],
+                postgres["POSTGRES_PASSWORD"])), \
         "local secrets must be marked as placeholders"
     rabbit_spec = statefulsets["rabbitmq"]["spec"]["template"]["spec"]
     volumes = {volume["name"]: volume for volume in rabbit_spec["volumes"]}
@@ -375,6 +460,131 @@ def test_production_overlay_uses_external_services_and_no_placeholders():
                   if name.startswith("culture-matrix-config"))
     assert config["data"]["CM_QUORUM_QUEUES"] == "true"
     assert config["data"]["CM_DEMO"] == "0"
+
+
+def test_local_overlay_runs_seaweedfs_for_the_files():
+    """A SeaweedFS of its own, reached through its Service, accepting exactly the key pair
+    the gateway and activities are given."""
+    docs = render("local")
+    seaweed = of_kind(docs, "Deployment")["seaweedfs"]
+    service = of_kind(docs, "Service")["seaweedfs"]
+    pod = seaweed["spec"]["template"]
+    spec = pod["spec"]
+    (container,) = spec["containers"]
+    assert re.fullmatch(SEAWEEDFS_IMAGE, container["image"]), container["image"]
+    args = container["args"]
+    assert args[0] == "mini" or (args[0] == "server" and "-s3" in args), args
+    # The Service reaches the pod's S3 port.
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    (port,) = service["spec"]["ports"]
+    container_ports = {item["name"]: item["containerPort"] for item in container["ports"]}
+    assert container_ports[port["targetPort"]] == int(flag_value(args, "s3.port") or 8333)
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": port["targetPort"]}
+    # Hardened like the rest of the local infrastructure, with a read-only root.
+    security = container["securityContext"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["readOnlyRootFilesystem"] is True
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in spec["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]], "its sockets go to /tmp"
+    # The data directory on a claim of this overlay (or an emptyDir); one pod owns it.
+    data = volumes[mounts[flag_value(args, "dir")]]
+    if "persistentVolumeClaim" in data:
+        assert data["persistentVolumeClaim"]["claimName"] in of_kind(
+            docs, "PersistentVolumeClaim")
+        assert seaweed["spec"]["strategy"] == {"type": "Recreate"}
+    else:
+        assert "emptyDir" in data, data
+    assert seaweed["spec"]["replicas"] == 1
+    # Its S3 identities come from a Secret of this overlay, and the processes' key pair
+    # is one of them, with what the services need; no anonymous access.
+    config_path = Path(flag_value(args, "s3.config"))
+    config_volume = volumes[mounts[str(config_path.parent)]]
+    secrets = {name: secret_values(s) for name, s in of_kind(docs, "Secret").items()}
+    identities = s3_identities(secrets[config_volume["secret"]["secretName"]][config_path.name])
+    app = secrets[SECRET]
+    pair = (app["CM_S3_ACCESS_KEY"], app["CM_S3_SECRET_KEY"])
+    assert S3_ACTIONS <= identities.get(pair, set()), "SeaweedFS does not accept %s" % (pair,)
+    assert PLACEHOLDER in app["CM_S3_SECRET_KEY"]
+    # gateway and activities point at that Service, with that key pair.
+    endpoint = "http://%s:%d" % (service["metadata"]["name"], port["port"])
+    for name, deployment in ours(docs, "Deployment").items():
+        (process,) = deployment["spec"]["template"]["spec"]["containers"]
+        settings = settings_from(resolved_env(docs, process), secrets)
+        if name in BLOB_PROCESSES:
+            assert settings.s3_endpoint == endpoint, name
+            assert (settings.s3_access_key, settings.s3_secret_key) == pair, name
+        else:
+            assert settings.s3_access_key is None, name
+
+
+def test_s3_identities_refuse_anonymous_access():
+    """Guards the check above: an identity without credentials is anonymous access."""
+    config = {"identities": [{"name": "anonymous", "actions": ["Read"]}]}
+    with pytest.raises(AssertionError):
+        s3_identities(json.dumps(config))
+
+
+def test_production_points_gateway_and_activities_at_object_storage():
+    """The evidence files live in external object storage; its key pair comes from the
+    real Secret, created out of band (the overlay's placeholders never render)."""
+    docs = render("production")
+    deployments = ours(docs, "Deployment")
+    # Stand-ins for the out-of-band Secret, so that the Settings can be loaded.
+    secrets = {SECRET: {key: "secret-%s" % key.lower() for key in
+                        ("CM_DATABASE_URL", "CM_RPC_SIGNING_KEY", "CM_JWT_SECRET",
+                         "CM_ADMIN_PASSWORD", *BLOB_SECRETS,
+                         *("CM_AMQP_URI_%s" % name.upper() for name in PROCESSES))}}
+    for name in PROCESSES:
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        env = resolved_env(docs, container)
+        settings = settings_from(env, secrets)
+        if name not in BLOB_PROCESSES:
+            assert settings.s3_access_key is None and settings.s3_secret_key is None, name
+            continue
+        for key in BLOB_SECRETS:
+            assert env[key]["valueFrom"]["secretKeyRef"] == {"name": SECRET, "key": key}, name
+        assert settings.s3_endpoint, "%s: no CM_S3_ENDPOINT, so a folder in the pod" % name
+        endpoint = urlsplit(settings.s3_endpoint)
+        assert endpoint.scheme == "https" and endpoint.hostname, settings.s3_endpoint
+        assert "seaweedfs" not in settings.s3_endpoint, "production uses external storage"
+        assert settings.s3_bucket == config_of(docs)["data"]["CM_S3_BUCKET"], name
+        assert (settings.s3_access_key, settings.s3_secret_key) == (
+            "secret-cm_s3_access_key", "secret-cm_s3_secret_key"), name
+    assert "seaweedfs" not in of_kind(docs, "Deployment") | of_kind(docs, "Service")
+
+
+def test_production_ingress_lets_an_upload_through():
+    """POST /api/v1/evidence takes up to 10 MiB (API.md) in a multipart body; nginx's
+    default body limit (1m) would refuse it before the gateway sees it."""
+    docs = render("production")
+    (ingress,) = of_kind(docs, "Ingress").values()
+    annotations = ingress["metadata"]["annotations"]
+    assert nginx_size(annotations["nginx.ingress.kubernetes.io/proxy-body-size"]) \
+        >= 11 * 1024 ** 2
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    backends = [path["backend"]["service"] for rule in ingress["spec"]["rules"]
+                for path in rule["http"]["paths"]]
+    assert backends == [{"name": "gateway", "port": {"name": "http"}}]
+    gateway = ours(docs, "Service")["gateway"]
+    assert "http" in {port["name"] for port in gateway["spec"]["ports"]}
+    assert {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]} == \
+        {rule["host"] for rule in ingress["spec"]["rules"]}, "every host has TLS"
+    assert not of_kind(render("local"), "Ingress"), "local clusters port-forward"
+
+
+def test_nginx_size_reads_the_units():
+    assert nginx_size("11m") == nginx_size("11M") == 11 * 1024 ** 2
+    assert nginx_size("1024k") == 1024 ** 2 and nginx_size("1g") == 1024 ** 3
+    assert nginx_size("10485760") == 10 * 1024 ** 2
+    with pytest.raises(AssertionError):
+        nginx_size("11mb")
 
 
 # --------------------------------------------------------------------------- image
@@ -468,8 +678,9 @@ def test_compose_mirrors_the_local_overlay():
         assert env["CM_DATABASE_URL"] == database, name
         assert env["CM_HTTP_PORT"] == "8080", name
         assert "/readyz" in " ".join(service["healthcheck"]["test"]), name
-        assert service["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
-                                         "postgres": {"condition": "service_healthy"}}, name
+        infra = ("rabbitmq", "postgres") + (("seaweedfs",) if name in BLOB_PROCESSES else ())
+        assert service["depends_on"] == {item: {"condition": "service_healthy"}
+                                         for item in infra}, name
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
         assert service["user"] == "10001:10001", name
         assert "/tmp" in service["tmpfs"][0], name
@@ -479,6 +690,39 @@ def test_compose_mirrors_the_local_overlay():
     prometheus = services["prometheus"]
     for volume in prometheus["volumes"]:
         assert (DEPLOY / volume.split(":")[0]).is_file(), volume
+
+
+def test_compose_runs_seaweedfs_for_the_files():
+    """The evidence files go to a SeaweedFS service, as in the local overlay: gateway and
+    activities point at it with a key pair it accepts, the other services get none."""
+    compose = load_yaml(DEPLOY / "compose.yaml")
+    services = compose["services"]
+    seaweed = services["seaweedfs"]
+    assert re.fullmatch(SEAWEEDFS_IMAGE, seaweed["image"]), seaweed["image"]
+    local = of_kind(render("local"), "Deployment")["seaweedfs"]["spec"]["template"]["spec"]
+    assert seaweed["image"] == local["containers"][0]["image"], "the local overlay's version"
+    args = seaweed["command"]
+    assert args[0] == "mini" or (args[0] == "server" and "-s3" in args), args
+    assert "/healthz" in " ".join(seaweed["healthcheck"]["test"])
+    s3_port = int(flag_value(args, "s3.port") or 8333)
+    assert ":%d/" % s3_port in " ".join(seaweed["healthcheck"]["test"])
+    # its data directory on a named volume, its identities from the local overlay's file
+    volumes = dict(volume.split(":", 1)[::-1] for volume in seaweed["volumes"])
+    assert volumes[flag_value(args, "dir")] in compose["volumes"]
+    configs = {item["target"]: item["source"] for item in seaweed["configs"]}
+    source = compose["configs"][configs[flag_value(args, "s3.config")]]["file"]
+    assert source == "./k8s/overlays/local/seaweedfs-s3.json"
+    identities = s3_identities((DEPLOY / source).read_text())
+    for name in PROCESSES:
+        settings = settings_from({key: {"value": str(value)} for key, value in
+                                  services[name]["environment"].items()}, {})
+        if name not in BLOB_PROCESSES:
+            assert settings.s3_endpoint is None and settings.s3_secret_key is None, name
+            continue
+        assert settings.s3_endpoint == "http://seaweedfs:%d" % s3_port, name
+        pair = (settings.s3_access_key, settings.s3_secret_key)
+        assert S3_ACTIONS <= identities.get(pair, set()), "%s: %s not accepted" % (name, pair)
+        assert PLACEHOLDER in settings.s3_secret_key, name
 
 
 # --------------------------------------------------------------------------- prometheus
