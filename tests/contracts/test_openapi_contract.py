@@ -51,8 +51,11 @@ def test_the_errors_that_can_happen_are_documented(document):
         assert {"401", "422", "429", "404", "503"} <= responses, (path, method)
         if op.get("security"):
             assert "403" in responses, (path, method)
-        if "requestBody" in op:
+        body = op.get("requestBody", {}).get("content", {})
+        if "application/json" in body:
             assert {"400", "413"} <= responses, (path, method)
+        if "multipart/form-data" in body:  # a file: too large, or of a type not taken
+            assert {"413", "415"} <= responses, (path, method)
         for status, answer in op["responses"].items():
             if status >= "400":
                 assert answer == {"$ref": "#/components/responses/%s" % status}
