@@ -43,14 +43,16 @@ class EvidenceRoutes:
         # the service's answer also says where the bytes are: not the client's business
         return {name: answer[name] for name in ANSWER_FIELDS}
 
-    @route("GET", "/api/v1/evidence/<int:evidence_id>", produces=FILE_TYPES,
+    @route("GET", "/api/v1/evidence/<int:evidence_id>", roles=policy.ACTIVITY_READERS,
+           produces=FILE_TYPES,
            summary="An evidence file's bytes (a photo without its location and device "
                    "data): its uploader, and once attached whoever may read the activity")
     def evidence_file(self, call, evidence_id):
         found = self._readable_file(call.user, evidence_id)
         return self._file_response(found, found["stored_key"], found["content_type"])
 
-    @route("GET", "/api/v1/evidence/<int:evidence_id>/thumbnail", produces=["image/jpeg"],
+    @route("GET", "/api/v1/evidence/<int:evidence_id>/thumbnail",
+           roles=policy.ACTIVITY_READERS, produces=["image/jpeg"],
            summary="A photo's thumbnail (JPEG, at most 320 px); 404 for a PDF")
     def evidence_thumbnail(self, call, evidence_id):
         found = self._readable_file(call.user, evidence_id)

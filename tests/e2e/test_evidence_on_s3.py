@@ -89,7 +89,7 @@ def test_readers_and_the_same_photo_twice_on_s3(s3_world):
     assert item["also_in"] == [school["id"]]
     path = "/api/v1/evidence/%d" % first["id"]
     for username, status in (("rev_ganzhou", 200), ("finance", 200), ("rev_linze", 404),
-                             ("ua_school", 404), ("worker", 404)):
+                             ("ua_school", 404), ("worker", 403)):
         assert s3_world.as_user(username).get(path).status_code == status, username
 
 
