@@ -52,19 +52,23 @@ class EvidenceWarning(Strict):
     message = fields.String()
 
 
-class EvidenceItemOut(Strict):
+class FileFacts(Strict):
+    """What every answer about a file says of it."""
+    sha256 = fields.String(metadata={"description": "of the uploaded bytes"})
+    content_type = fields.String(validate=validate.OneOf(ACCEPTED_TYPES))
+    size = fields.Integer(metadata={"description": "of the uploaded bytes"})
+    filename = fields.String()
+    captured_on = fields.Date(allow_none=True,
+                              metadata={"description": "a photo's capture date (EXIF)"})
+    thumbnail = fields.Boolean(metadata={"description": "GET /api/v1/evidence/{id}/thumbnail"})
+
+
+class EvidenceItemOut(FileFacts):
     """An item of an activity's evidence as answered: a link as it was given; a file with
     its facts. also_in is given to the activity's reviewers and the city only."""
     kind = fields.String()
     url = fields.String(metadata={"description": "a link item's address"})
     evidence_id = fields.Integer()
-    sha256 = fields.String()
-    content_type = fields.String(validate=validate.OneOf(ACCEPTED_TYPES))
-    size = fields.Integer()
-    filename = fields.String()
-    captured_on = fields.Date(allow_none=True,
-                              metadata={"description": "a photo's capture date (EXIF)"})
-    thumbnail = fields.Boolean(metadata={"description": "GET /api/v1/evidence/{id}/thumbnail"})
     also_in = fields.List(fields.Integer(), metadata={
         "description": "other activities that carry the same file (the same bytes)"})
     warnings = fields.List(fields.Nested(EvidenceWarning))
@@ -80,18 +84,11 @@ class EvidenceRegister(Strict):
     filename = fields.String(required=True, validate=validate.Length(0, 200))
 
 
-class EvidenceOut(Strict):
+class EvidenceOut(FileFacts):
     """The answer to an upload (API.md: id, sha256, content_type, size, filename)."""
     id = fields.Integer()
-    sha256 = fields.String()
-    content_type = fields.String(validate=validate.OneOf(ACCEPTED_TYPES))
-    size = fields.Integer()
-    filename = fields.String()
-    captured_on = fields.Date(allow_none=True,
-                              metadata={"description": "a photo's capture date (EXIF)"})
     width = fields.Integer(allow_none=True)
     height = fields.Integer(allow_none=True)
-    thumbnail = fields.Boolean()
     activity_id = fields.Integer(allow_none=True, metadata={
         "description": "the activity the file is attached to; null until it is"})
     uploaded_at = moment()
