@@ -303,3 +303,9 @@ def test_many_chairs_upload_and_report_at_once(world):
     assert len({file_id for _, file_id in results}) == 50
     for client, file_id in results[::7]:
         assert client.get("/api/v1/evidence/%d/thumbnail" % file_id).status_code == 200
+    # ops see what is kept
+    assert world.system.metric("activities", "cm_evidence_files", {"state": "attached"}) >= 50
+    served = sum(len(client.get("/api/v1/evidence/%d" % file_id).content)
+                 for client, file_id in results)
+    assert world.system.metric("activities", "cm_evidence_stored_bytes",
+                               {"state": "attached"}) >= served
