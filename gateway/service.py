@@ -3,6 +3,8 @@
 Validation, authentication, role checks, idempotency and errors live in gateway.api;
 each route group holds only authorization and its RPC calls.
 """
+from gateway.console.activity_views import ActivityViews
+from gateway.console.views import ConsoleViews
 from gateway.docs import DocsEndpoints
 from gateway.routes.activities import ActivityRoutes
 from gateway.routes.evidence import EvidenceRoutes
@@ -17,7 +19,8 @@ from services.common.ops import HealthEndpoints
 
 
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, LibraryRoutes,
-              NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints):
+              NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints, ConsoleViews,
+              ActivityViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()
