@@ -4,6 +4,8 @@ Validation, authentication, role checks, idempotency and errors live in gateway.
 each route group holds only authorization and its RPC calls.
 """
 from gateway.console.activity_views import ActivityViews
+from gateway.console.coverage_views import CoverageViews
+from gateway.console.finance_views import FinanceViews
 from gateway.console.views import ConsoleViews
 from gateway.docs import DocsEndpoints
 from gateway.routes.activities import ActivityRoutes
@@ -20,7 +22,7 @@ from services.common.ops import HealthEndpoints
 
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, LibraryRoutes,
               NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints, ConsoleViews,
-              ActivityViews):
+              ActivityViews, FinanceViews, CoverageViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()
