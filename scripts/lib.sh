@@ -152,7 +152,14 @@ ensure_postgres() {
   fi
 }
 
-ensure_test_tools() {  # promtool checks the alert rules offline
+ensure_test_tools() {
+  # Debian's Chromium, which the browser tests drive through Playwright (Playwright's own
+  # browser download does not work on these machines)
+  if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium && [ -x /usr/bin/chromium ] \
+      || die "Chromium is required for the browser tests and could not be installed: apt-get install chromium"
+  fi
+  # promtool checks the alert rules offline
   command -v promtool >/dev/null && return 0
   apt_install prometheus || say "promtool is missing (apt-get install prometheus); its checks will be skipped"
 }

@@ -17,10 +17,9 @@ Under eventlet (tests/__main__.py patches the process before pytest starts) the 
 works as it is: its asyncio loop runs in a greenlet of its own, whose selector is
 eventlet's green select, so the hub (and the tests' green threads, e.g. a local HTTP
 server) runs while a Playwright call waits. Only stopping it needs help (stop_playwright).
-One consequence: while the browser is open,
-Playwright marks its loop as the running asyncio loop of the main thread between calls,
-so code in the test process must not start an asyncio loop of its own in that thread
-(nothing does today; aiosmtpd runs in a subprocess).
+While the browser is open, Playwright marks its loop as the main thread's running asyncio
+loop between calls, so code in the test process must not start an asyncio loop of its own
+in that thread then (nothing does today; aiosmtpd runs in a subprocess).
 """
 import asyncio
 import json
