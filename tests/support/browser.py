@@ -49,23 +49,37 @@ def launch_args():
     return args
 
 
+_running = {}  # the one Chromium of this test process, once started
+
+
 @pytest.fixture(scope="session")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail("%s is missing: the browser tests drive Debian's Chromium "
-                    "(apt-get install chromium; scripts/test installs it)" % CHROMIUM)
-    from playwright.sync_api import sync_playwright
-    manager = sync_playwright()
-    playwright = manager.start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=launch_args(), timeout=60_000)
+def browser(request):
+    """The session's Chromium. Each module that imports this fixture gets a definition of
+    its own from pytest, so the browser is kept here, started once, and stopped when
+    pytest ends (a second sync Playwright could not start beside the first anyway)."""
+    if "browser" not in _running:
+        if not os.access(CHROMIUM, os.X_OK):
+            pytest.fail("%s is missing: the browser tests drive Debian's Chromium "
+                        "(apt-get install chromium; scripts/test installs it)" % CHROMIUM)
+        from playwright.sync_api import sync_playwright
+        manager = sync_playwright()
+        playwright = manager.start()
         try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        stop_playwright(manager)
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=launch_args(), timeout=60_000)
+        except BaseException:
+            stop_playwright(manager)
+            raise
+
+        def stop():
+            _running.clear()
+            try:
+                chromium.close()
+            finally:
+                stop_playwright(manager)
+        _running["browser"] = chromium
+        request.config.add_cleanup(stop)
+    return _running["browser"]
 
 
 def stop_playwright(manager, timeout=30.0):
