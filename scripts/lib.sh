@@ -31,6 +31,27 @@ ensure_venv() {
   fi
 }
 
+# The console's front-end assets (htmx; axe-core for the tests' accessibility checks),
+# pinned in package.json and package-lock.json and installed from the npm registry into
+# node_modules/, again whenever the lock changes. Nothing third-party is kept in the repo.
+ensure_assets() {
+  local stamp="$ROOT/node_modules/.lock-installed"
+  if [ -f "$stamp" ] && cmp -s "$ROOT/package-lock.json" "$stamp" \
+     && [ -f "$ROOT/node_modules/htmx.org/dist/htmx.min.js" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm \
+      || die "Node.js and npm are required for the console's assets (apt-get install nodejs npm)"
+    command -v npm >/dev/null \
+      || die "Node.js and npm are required for the console's assets (apt-get install nodejs npm)"
+  fi
+  say "installing the pinned front-end assets (package-lock.json) with npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || die "npm ci failed: the console's assets (package-lock.json) could not be installed"
+  cp "$ROOT/package-lock.json" "$stamp"
+}
+
 # host and port of a URL, or nothing when it is not on this machine
 local_endpoint() {
   python3 - "$1" "$2" <<'PY'
@@ -131,7 +152,14 @@ ensure_postgres() {
   fi
 }
 
-ensure_test_tools() {  # promtool checks the alert rules offline
+ensure_test_tools() {
+  # Debian's Chromium, which the browser tests drive through Playwright (Playwright's own
+  # browser download does not work on these machines)
+  if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium && [ -x /usr/bin/chromium ] \
+      || die "Chromium is required for the browser tests and could not be installed: apt-get install chromium"
+  fi
+  # promtool checks the alert rules offline
   command -v promtool >/dev/null && return 0
   apt_install prometheus || say "promtool is missing (apt-get install prometheus); its checks will be skipped"
 }

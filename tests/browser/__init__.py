@@ -1,0 +1,1 @@
+"""Tests in a real browser (Playwright driving Debian's Chromium, tests/support/browser.py)."""
