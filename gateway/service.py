@@ -7,6 +7,7 @@ from gateway.console.activity_views import ActivityViews
 from gateway.console.coverage_views import CoverageViews
 from gateway.console.finance_views import FinanceViews
 from gateway.console.views import ConsoleViews
+from gateway.console.worker_views import WorkerViews
 from gateway.docs import DocsEndpoints
 from gateway.routes.activities import ActivityRoutes
 from gateway.routes.evidence import EvidenceRoutes
@@ -22,7 +23,7 @@ from services.common.ops import HealthEndpoints
 
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, LibraryRoutes,
               NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints, ConsoleViews,
-              ActivityViews, FinanceViews, CoverageViews):
+              ActivityViews, FinanceViews, CoverageViews, WorkerViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

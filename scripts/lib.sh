@@ -159,6 +159,10 @@ ensure_test_tools() {
     apt_install chromium && [ -x /usr/bin/chromium ] \
       || die "Chromium is required for the browser tests and could not be installed: apt-get install chromium"
   fi
+  # a Chinese font, so that the console's screenshots (docs/console) read as Chinese
+  if ! fc-list 2>/dev/null | grep -qi -e wqy -e "noto sans cjk"; then
+    apt_install fonts-wqy-microhei || say "no Chinese font (apt-get install fonts-wqy-microhei): screenshots will show boxes"
+  fi
   # promtool checks the alert rules offline
   command -v promtool >/dev/null && return 0
   apt_install prometheus || say "promtool is missing (apt-get install prometheus); its checks will be skipped"

@@ -6,6 +6,7 @@ changes is audited as the API audits it. An ApiError comes back as it would to a
 """
 from gateway.api import ApiRoute, Call, _validated
 from gateway.errors import ApiError, forbidden
+from services.common.errors import ServiceError
 
 
 def api_routes(service_cls):
@@ -36,7 +37,10 @@ class ApiCalls:
             if route.query_schema is not None else {}
         call = Call(request_id=page.request_id, user=page.user, body=loaded,
                     query=loaded_query, json=document, upload=upload)
-        result = getattr(self, name)(call, **path)
+        try:
+            result = getattr(self, name)(call, **path)
+        except ServiceError as exc:  # a service's refusal, as ApiRoute turns it into an answer
+            raise ApiError(exc.status, exc.code, exc.message, exc.details) from None
         status, payload = result if isinstance(result, tuple) else (route.status, result)
         if route.method != "GET":
             self._audit_console(page, call, name, status, payload)

@@ -142,7 +142,11 @@ class ConsolePage(Http):
                 "message": "页面已过期，请刷新后重试（CSRF 校验失败）"}, 403))
         if self.upload:
             return self._with_upload(page, request)
-        return self._result(page, self._run_worker(page, request.path_values))
+        try:
+            return self._result(page, self._run_worker(page, request.path_values))
+        except ApiError as exc:  # what the API refused: its message, on the user's page
+            return self._render(page, View("error.html", {
+                "message": i18n.translate(exc.message, "zh")}, exc.status))
 
     def _with_upload(self, page, request):
         try:
@@ -205,6 +209,7 @@ NAVIGATION = [  # (label, path, roles): the accessible names are API.md's
     ("待审核", "/review", ("county_reviewer", "city_admin")),
     ("资金", "/funds", ("finance", "city_admin")),
     ("覆盖情况", "/coverage", ("county_reviewer", "city_admin")),
+    ("我的借阅", "/loans", ("worker",)),
     ("通知", "/notifications", None),
 ]
 
