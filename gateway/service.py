@@ -4,6 +4,7 @@ Validation, authentication, role checks, idempotency and errors live in gateway.
 each route group holds only authorization and its RPC calls.
 """
 from gateway.console.activity_views import ActivityViews
+from gateway.console.city_views import CityViews
 from gateway.console.coverage_views import CoverageViews
 from gateway.console.finance_views import FinanceViews
 from gateway.console.views import ConsoleViews
@@ -23,7 +24,7 @@ from services.common.ops import HealthEndpoints
 
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, LibraryRoutes,
               NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints, ConsoleViews,
-              ActivityViews, FinanceViews, CoverageViews, WorkerViews):
+              ActivityViews, FinanceViews, CoverageViews, WorkerViews, CityViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

@@ -209,6 +209,9 @@ NAVIGATION = [  # (label, path, roles): the accessible names are API.md's
     ("待审核", "/review", ("county_reviewer", "city_admin")),
     ("资金", "/funds", ("finance", "city_admin")),
     ("覆盖情况", "/coverage", ("county_reviewer", "city_admin")),
+    ("宣讲", "/lectures", ("city_admin",)),
+    ("阅读阵地", "/network", ("city_admin",)),
+    ("用户", "/users", ("city_admin",)),
     ("我的借阅", "/loans", ("worker",)),
     ("通知", "/notifications", None),
 ]

@@ -7,6 +7,7 @@ import pytest
 
 from tests.support import files
 from tests.support.browser import axe_violations, browser, describe, new_page  # noqa: F401
+from tests.support.system import ADMIN
 from tests.support.world import PASSWORD
 
 PHONE, DESK = 375, 1280
@@ -22,7 +23,7 @@ def open_as(browser, system, world):
         page = new_page(browser, width=width, base_url=system.gateway)
         page.goto("/")
         page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_label("密码").fill(ADMIN[1] if username == ADMIN[0] else PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.get_by_role("button", name="退出").wait_for()
         pages.append(page)
@@ -201,6 +202,7 @@ def test_keyboard_only_sign_in(browser, system, world):
 
 
 PAGES = {
+    ADMIN[0]: ["/review", "/coverage", "/lectures", "/network", "/users", "/funds"],
     "ua_power": ["/activities/mine", "/activities/new", "/notifications"],
     "rev_ganzhou": ["/review", "/coverage"],
     "finance": ["/funds", "/funds/1"],
@@ -243,3 +245,42 @@ def test_the_pages_forbid_inline_script_and_keep_the_token_out_of_reach(open_as)
     assert all(cookie["value"] not in value and "eyJ" not in value for _, value in stored), \
         stored
     assert {key for key, _ in stored} <= {"htmx-current-path-for-history"}, stored
+
+
+def test_a_session_ends_when_its_user_is_disabled(open_as, world):
+    admin = world.system.client()
+    created = admin.post("/api/v1/users", {"username": "ua_leaving", "password": PASSWORD,
+                                           "role": "union_admin",
+                                           "union_id": world.unions["power"]["id"]})
+    assert created.status_code == 201, created.text
+    page = open_as("ua_leaving", width=PHONE)
+    page.get_by_role("link", name="我的活动").click()
+    assert admin.session.patch(admin.base + "/api/v1/users/%d" % created.json()["id"],
+                               json={"disabled": True}, timeout=10).status_code == 200
+    page.reload()
+    page.get_by_role("button", name="登录").wait_for()  # back at the sign-in form
+    assert page.get_by_role("button", name="退出").count() == 0
+
+
+def test_bulk_approval_says_n_of_m_and_gives_each_result(open_as, tmp_path):
+    chair = open_as("ua_power")
+    ids = [report(chair, tmp_path, "批量审核活动 %d" % n, seed=20 + n) for n in range(2)]
+    reviewer = open_as("rev_ganzhou")
+    reviewer.get_by_role("link", name="待审核").click()
+    for n in range(2):
+        reviewer.get_by_label("选择 批量审核活动 %d" % n).check()
+    reviewer.get_by_role("button", name="批量通过所选").click()
+    reviewer.get_by_text(re.compile(r"所选 2 项中将通过 2 项")).wait_for()
+    reviewer.get_by_role("button", name="确认通过 2 项").click()
+    reviewer.get_by_role("heading", name=re.compile("批量通过结果：2 项通过，0 项未通过")).wait_for()
+    for activity_id in ids:
+        reviewer.goto("/activities/%d" % activity_id)
+        assert reviewer.locator(".status").first.inner_text() == "已通过"
+
+
+def test_an_empty_heatmap_cell_opens_the_unions_that_reported_nothing(open_as):
+    city = open_as(ADMIN[0])
+    city.get_by_role("link", name="覆盖情况").click()
+    city.locator("table.heatmap a").first.click()
+    city.get_by_role("heading", name=re.compile("未上报活动的基层工会")).wait_for()
+    assert city.locator("main li").count() >= 1
