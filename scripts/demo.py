@@ -111,6 +111,7 @@ def main():
 
 def print_welcome(admin_name, admin_password, users, union_names):
     lines = ["", "Culture Matrix 职工文化服务矩阵 is running at %s" % GATEWAY,
+             "The console (sign in with a user below): %s/" % GATEWAY,
              "API documentation: %s/docs" % GATEWAY, "",
              "Users (role, scope):",
              "  %-14s %-16s password %s" % (admin_name, "city_admin", admin_password)]

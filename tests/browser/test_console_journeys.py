@@ -284,3 +284,4 @@ def test_an_empty_heatmap_cell_opens_the_unions_that_reported_nothing(open_as):
     city.locator("table.heatmap a").first.click()
     city.get_by_role("heading", name=re.compile("未上报活动的基层工会")).wait_for()
     assert city.locator("main li").count() >= 1
+
