@@ -252,7 +252,7 @@ class ReminderIn(Strict):
     def _distinct(self, data, **kwargs):
         ids = data.get("union_ids") or []
         if len(set(ids)) != len(ids):
-            raise ValidationError({"union_ids": ["each union once"]})
+            raise ValidationError({"union_ids": ["each id once"]})
 
 
 class ReminderOut(Strict):
