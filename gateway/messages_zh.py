@@ -395,4 +395,6 @@ MESSAGES = {
     "the image is incomplete or damaged (%s)": "图片不完整或已损坏（%s）",
     "the JPEG's header is damaged": "JPEG 文件头已损坏",
     "not a JPEG": "不是 JPEG 文件",
+    "a county reviewer reminds only its own county's unions": "县区审核员只能提醒本县区的工会",
+    "no grassroots union of %s has these ids: %s": "%s没有编号为以下的基层工会：%s",
 }

@@ -1,11 +1,15 @@
 """The caller's inbox and notification preferences; webhooks and deliveries for ops."""
 from gateway import policy
 from gateway.api import route
+from gateway.errors import forbidden, invalid
 from gateway.routes.common import split_paging
 from gateway.schemas import paged
+from services.common.errors import NotFound
+from services.common.paging import MAX_LIMIT
 from services.notify import contract as nc
 
 OPS = ["ops", "city_admin"]
+REMINDERS = list(policy.REVIEWERS)  # the city anywhere, a county reviewer in its county
 
 
 class NotificationRoutes:
@@ -55,6 +59,48 @@ class NotificationRoutes:
            summary="The notification templates of every event type, in zh-CN and English")
     def notification_templates(self, call):
         return self._rpc("notify", "templates")
+
+    # reminders -------------------------------------------------------------------------
+    @route("POST", "/api/v1/reminders", roles=REMINDERS, body=nc.ReminderIn(), creates=True,
+           status=201, response=nc.ReminderOut,
+           summary="Remind the admins of a county's grassroots unions that reported no activity "
+                   "in a month (an in-app notice each); a county reviewer only in its county; "
+                   "422 names unknown unions or those not the county's grassroots unions")
+    def send_reminder(self, call):
+        body = call.body
+        if call.user.role == "county_reviewer" and body["county"] != call.user.county:
+            raise forbidden("a county reviewer reminds only its own county's unions")
+        if body["county"] not in self.config.counties:
+            raise invalid({"county": ["one of %s" % ", ".join(self.config.counties)]},
+                          "unknown county")
+        self._check_reminded(call.user, body["county"], body["union_ids"])
+        return self._rpc("notify", "send_reminder", call.json, call.user.username,
+                         call.idempotency_key)
+
+    def _check_reminded(self, user, county, union_ids):
+        """Every union is a grassroots union of the county (activities' directory): one page
+        of the county's grassroots unions usually finds them all. For a county reviewer
+        those it does not find are looked up: another county's union is a 403."""
+        wanted, found, offset = set(union_ids), set(), 0
+        while found != wanted:
+            page = self._rpc("activities", "list_unions",
+                             {"county": county, "level": "grassroots"}, MAX_LIMIT, offset)
+            found |= wanted & {union["id"] for union in page["items"]}
+            offset += MAX_LIMIT
+            if offset >= page["total"]:
+                break
+        missing = sorted(wanted - found)
+        if user.role == "county_reviewer":
+            for union_id in missing:
+                try:
+                    union = self._rpc("activities", "get_union", union_id)
+                except NotFound:
+                    continue
+                if union["county"] != county:
+                    raise forbidden("a county reviewer reminds only its own county's unions")
+        if missing:  # unknown ids, or not this county's grassroots unions
+            raise invalid({"union_ids": ["no grassroots union of %s has these ids: %s" % (
+                county, ", ".join(str(union_id) for union_id in missing))]})
 
     # deliveries (ops) --------------------------------------------------------------------
     @route("GET", "/api/v1/notifications/deliveries", roles=OPS,

@@ -8,13 +8,13 @@ import json
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.common.schema import Strict, StrictBoolean, UtcDateTime
+from services.common.schema import County, Strict, StrictBoolean, UtcDateTime
 from services.notify.events import (  # noqa: F401  (re-exported: part of the contract)
     CONSUMED, NOTIFICATION_FAILED, NotificationFailed)
 from services.notify.words import (  # noqa: F401  (re-exported: part of the contract)
     CHANNEL_NAMES, CHANNELS, CRITICAL, DEFAULT_LANGUAGE, DELIVERY_CHANNELS,
-    DELIVERY_STATUS_NAMES, DELIVERY_STATUSES, EVENT_TYPES, LANGUAGE_NAMES, LANGUAGES, ROLES,
-    USER_CHANNELS)
+    DELIVERY_STATUS_NAMES, DELIVERY_STATUSES, EVENT_TYPES, INBOX_TYPES, LANGUAGE_NAMES,
+    LANGUAGES, NOTICE_TYPES, ROLES, USER_CHANNELS)
 
 WEBHOOK_EVENT_TYPES = EVENT_TYPES  # a subscriber may hear of every event notify hears of
 _WHEN = {"type": "string", "format": "date-time"}
@@ -39,7 +39,8 @@ class Identity(Strict):
 # the inbox -----------------------------------------------------------------------------
 class InboxFilter(Strict):
     unread = fields.Boolean(load_default=False)
-    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    event_type = fields.String(validate=validate.OneOf(INBOX_TYPES), metadata={
+        "description": "an event type, or a notice type (coverage_reminder)"})
 
 
 class MarkReadIn(Strict):
@@ -229,3 +230,37 @@ class DeliveryOut(Strict):
 class DeliveryList(Strict):
     items = fields.List(fields.Nested(DeliveryOut))
     total = fields.Integer()
+
+
+# reminders -----------------------------------------------------------------------------
+MAX_REMINDED = 200
+
+
+class ReminderIn(Strict):
+    """send_reminder(payload, actor, request_key): remind the admins of grassroots unions
+    that reported no activity held in a month of a county (the coverage heatmap's cell)."""
+    union_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 2 ** 31 - 1)),
+                            required=True, validate=validate.Length(1, MAX_REMINDED),
+                            metadata={"uniqueItems": True,
+                                      "description": "the unions whose admins are reminded, "
+                                                     "each once, all of the county"})
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    month = fields.Integer(required=True, strict=True, validate=validate.Range(1, 12))
+    county = County(required=True, validate=validate.Length(1, 64))
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        ids = data.get("union_ids") or []
+        if len(set(ids)) != len(ids):
+            raise ValidationError({"union_ids": ["each id once"]})
+
+
+class ReminderOut(Strict):
+    id = fields.Integer()
+    sent = fields.Integer(metadata={"description": "in-app notices written, one per union"})
+    union_ids = _StoredList(fields.Integer())
+    year = fields.Integer()
+    month = fields.Integer()
+    county = fields.String()
+    sent_by = fields.String()
+    sent_at = _when()

@@ -7,7 +7,8 @@ import hmac
 
 from services.library import contract as library_contract
 from services.notify.words import (  # noqa: F401  (one definition each, in words.py)
-    CHANNELS, CRITICAL, DEFAULT_LANGUAGE, EVENT_TYPES, LANGUAGES, USER_CHANNELS)
+    CHANNELS, CRITICAL, DEFAULT_LANGUAGE, EVENT_TYPES, INBOX_TYPES, LANGUAGES, NOTICE_TYPES,
+    USER_CHANNELS)
 
 # event type -> audiences, each (kind, the data field whose value is the key; "=x" is x)
 AUDIENCES = {
@@ -114,6 +115,26 @@ TEMPLATES = {
     },
 }
 
+# notices a person sends (words.NOTICE_TYPES): not events, so not in TEMPLATES, whose keys
+# are the event types; in-app only (no email footer needed). Facts: county, year, month.
+NOTICE_TEMPLATES = {
+    "zh-CN": {
+        "coverage_reminder": (
+            "请及时上报活动",
+            "{year} 年 {month} 月{county}暂无贵单位上报的活动。请按照“先举办后补助”的要求，"
+            "及时举办职工文体活动并上报活动材料。"),
+    },
+    "en": {
+        "coverage_reminder": (
+            "Please report your activities",
+            "{county} has no activity reported by your union for {month_name} {year} yet. "
+            "Hold first, subsidise after: please hold your workers' culture and sports "
+            "activities and report them with their evidence."),
+    },
+}
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
 RATINGS = {"zh-CN": dict(library_contract.RATINGS),  # library's words, not a copy
            "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
 
@@ -173,8 +194,12 @@ def wants_email(recipient, event_type, preferences):
 def render(event_type, data, language=DEFAULT_LANGUAGE):
     """(title, body) of an event's notification in a language (zh-CN when unknown)."""
     language = language if language in TEMPLATES else DEFAULT_LANGUAGE
-    title, body = TEMPLATES[language][event_type]
+    title, body = (TEMPLATES[language].get(event_type)
+                   or NOTICE_TEMPLATES[language][event_type])
     values = {key: ("" if value is None else value) for key, value in data.items()}
+    month = data.get("month")
+    values["month_name"] = (MONTH_NAMES[month - 1] if isinstance(month, int)
+                            and 1 <= month <= 12 else "")
     comment = data.get("comment")
     if language == "en":
         values["comment_line"] = (" Reviewer's comment: %s" % comment) if comment else ""
@@ -208,6 +233,15 @@ def template_catalogue():
              "audiences": [kind if not source.startswith("=") else "%s:%s" % (kind, source[1:])
                            for kind, source in AUDIENCES[event_type]]}
             for event_type in EVENT_TYPES for language, texts in TEMPLATES.items()]
+
+
+def reminder(union_ids, county, year, month):
+    """A coverage reminder to the admins of the unions: (audiences, facts, title, body);
+    title and body in zh-CN, as stored (the inbox renders other languages from the facts)."""
+    facts = {"county": county, "year": year, "month": month}
+    audience_list = [("union_admins", str(union_id)) for union_id in union_ids]
+    title, body = render("coverage_reminder", facts)
+    return audience_list, facts, title, body
 
 
 class _Blank(dict):

@@ -126,3 +126,24 @@ class DeliveryAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
     __table_args__ = (UniqueConstraint("delivery_id", "number"),)
+
+
+class Reminder(Base):
+    """A reminder someone sent to unions (the coverage heatmap): its notifications carry
+    its event_id; a client's Idempotency-Key (request_key) finds it again on a retry."""
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))              # words.NOTICE_TYPES
+    county: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    union_ids: Mapped[str] = mapped_column(Text)               # JSON list, as sent
+    sent: Mapped[int] = mapped_column(Integer)
+    sent_by: Mapped[str] = mapped_column(String(64))
+    request_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    sent_at = mapped_column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (
+        Index("uq_reminders_sender_request_key", "sent_by", "request_key", unique=True),
+        Index("ix_reminders_county_month", "county", "year", "month"),
+    )

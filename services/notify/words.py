@@ -8,6 +8,11 @@ EVENT_TYPES = (
     "subsidy_granted", "subsidy_declined", "subsidy_paid", "fund_threshold_reached",
     "venue_evaluated", "venue_subsidy_decided", "venue_subsidy_paid",
 )
+# notices a person sends (not events): in-app only, to the audiences the sender names. No
+# broker queue, no webhook, no email and no preference (the choices list EVENT_TYPES only).
+# Their words are in domain.NOTICE_TEMPLATES; the inbox filters by either kind.
+NOTICE_TYPES = ("coverage_reminder",)
+INBOX_TYPES = EVENT_TYPES + NOTICE_TYPES
 # Subsidy decisions always reach the in-app inbox, whatever the user opted out of.
 CRITICAL = frozenset({"subsidy_granted", "subsidy_declined", "venue_subsidy_decided"})
 

@@ -35,6 +35,7 @@ KNOWN_RULES = {
     "create_batch": "fund_id names no fund: 422",
     "lend": "borrower_id names no worker: 422",
     "register_venue": "host_union_id names no union: 422",
+    "send_reminder": "union_ids must name grassroots unions of the county: 422 naming the others",
     "change_venue": "host_union_id names no union: 422",
     "dry_run": "activity_id must match the policy kind (a venue policy is tried on venue facts)",
     # rules across fields (the counties themselves are an enum of the configured ones)

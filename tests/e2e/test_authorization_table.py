@@ -94,6 +94,7 @@ RULES = {
     ("GET", "/api/v1/policies/<kind>/<int:version>"): "CF",
     ("POST", "/api/v1/policies/<kind>/<int:version>/publish"): "CF",
     ("POST", "/api/v1/policies/<kind>/dry-run"): "CF",
+    ("POST", "/api/v1/reminders"): "CR",
     ("GET", "/api/v1/seasons/<int:year>"): ANY,
     ("PUT", "/api/v1/seasons/<int:year>/<season>"): "C",
     ("GET", "/api/v1/stats/activities"): "CRUF",
