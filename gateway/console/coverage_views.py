@@ -1,8 +1,12 @@
 """覆盖情况: every month activities in every county (月月有活动), as a county × month heatmap
 with each season's theme beside it; an empty cell opens the county's grassroots unions
 that reported nothing that month. Through the JSON API's own routes."""
-from gateway.console.views import _int
-from gateway.console.web import View, page
+from urllib.parse import quote
+
+from gateway.console.views import _int, first
+from gateway.console.web import View, page, redirect
+from gateway.errors import ApiError
+from gateway.i18n import translate
 from services.activities import contract as ac
 from services.common.clock import local_today
 
@@ -52,4 +56,16 @@ class CoverageViews:
                 break
         silent = [u for u in unions if u["id"] not in reported]
         return self._frame(page, "coverage_gap.html", county=county, month=month, year=year,
-                           silent=silent, total=len(unions))
+                           silent=silent, total=len(unions), flash=page.query.get("done"))
+
+    @page("POST", "/coverage/<string:county>/<int:month>/remind")
+    def coverage_remind(self, page, county, month):
+        year = _int(first(page.form, "year")) or local_today().year
+        ids = [i for i in (_int(v) for v in page.form.get("union_ids", [])) if i]
+        try:
+            sent = self._api(page, "send_reminder", {"union_ids": ids, "year": year,
+                                                     "month": month, "county": county})
+        except ApiError as exc:
+            return View("error.html", {"message": translate(exc.message, "zh")}, exc.status)
+        return redirect("/coverage/%s/%d?year=%d&done=%s" % (
+            quote(county), month, year, quote("已向 %d 个基层工会发送提醒" % sent["sent"])))

@@ -278,10 +278,20 @@ def test_bulk_approval_says_n_of_m_and_gives_each_result(open_as, tmp_path):
         assert reviewer.locator(".status").first.inner_text() == "已通过"
 
 
-def test_an_empty_heatmap_cell_opens_the_unions_that_reported_nothing(open_as):
+def test_a_reminder_from_an_empty_heatmap_cell_reaches_the_union(open_as):
     city = open_as(ADMIN[0])
     city.get_by_role("link", name="覆盖情况").click()
-    city.locator("table.heatmap a").first.click()
+    # January in 甘州区: the test unions held their activities lately, none in January
+    city.get_by_role("link", name=re.compile("甘州区 1 月没有活动")).click()
     city.get_by_role("heading", name=re.compile("未上报活动的基层工会")).wait_for()
-    assert city.locator("main li").count() >= 1
+    assert city.get_by_text("国网甘州供电工会").is_visible()
+    city.get_by_role("button", name=re.compile("发送提醒")).click()
+    city.get_by_role("status").filter(has_text=re.compile("已向 \\d+ 个基层工会发送提醒")).wait_for()
+
+    chair = open_as("ua_power", width=PHONE)  # a union admin of that county
+    chair.get_by_role("link", name="通知").click()
+    chair.get_by_role("heading", name="请及时上报活动").first.wait_for()
+    other = open_as("ua_school", width=PHONE)  # another county's: nothing
+    other.get_by_role("link", name="通知").click()
+    assert other.get_by_role("heading", name="请及时上报活动").count() == 0
 
