@@ -223,11 +223,18 @@ def _empty_values():
 def _values_of(form):
     values = {key: first(form, key).strip() for key in
               ("title", "category", "held_on", "participants", "expenses", "description")}
-    values["files"] = {kind: [{"id": _int(v), "name": "已上传的文件 %s" % v}
-                              for v in form.get("evidence_%s" % kind, []) if _int(v)]
-                       for kind, _, _ in FILE_FIELDS}
+    values["files"] = {kind: _uploaded(form, kind) for kind, _, _ in FILE_FIELDS}
     values["urls"] = [u for u in form.get("evidence_url", []) if u]
     return values
+
+
+def _uploaded(form, kind):
+    """The files a form carries (ids, and the names console.js kept beside them)."""
+    ids = form.get("evidence_%s" % kind, [])
+    names = form.get("evidence_%s_name" % kind, [])
+    return [{"id": _int(value), "name": names[index] if index < len(names)
+             else "已上传的文件 %s" % value}
+            for index, value in enumerate(ids) if _int(value)]
 
 
 def _values_from(activity):

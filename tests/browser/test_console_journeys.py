@@ -133,7 +133,8 @@ def test_a_refused_field_shows_its_chinese_message_and_keeps_what_was_typed(open
     assert re.search(r"[\u4e00-\u9fff]", error.inner_text()), error.inner_text()
     assert chair.get_by_label("活动名称").input_value() == "超员的活动"
     assert chair.get_by_label("参与人数").input_value() == "999"
-    assert chair.locator("#uploads-photo li.done").count() == 1  # the upload is kept too
+    kept = chair.locator("#uploads-photo li.done")  # the upload is kept too, by its name
+    assert kept.count() == 1 and kept.first.inner_text().startswith("photo-4-0.jpg")
     assert chair.get_by_label("参与人数").get_attribute("aria-invalid") == "true"
 
 

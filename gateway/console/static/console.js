@@ -73,6 +73,11 @@
         hidden.name = "evidence_" + kind;
         hidden.value = String(answer.id);
         li.appendChild(hidden);
+        var name = document.createElement("input");
+        name.type = "hidden";
+        name.name = "evidence_" + kind + "_name";
+        name.value = file.name;
+        li.appendChild(name);
       } else {
         li.className = "field-error";
         var why = answer && answer.error ? answer.error.message : "上传失败，请重试";
