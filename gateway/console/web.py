@@ -134,7 +134,14 @@ class ConsolePage(Http):
         form = request.form.to_dict(flat=False) if request.method == "POST" \
             and not self.upload else {}
         page = Page(request_id, request, form=form, query=request.args.to_dict())
+        limited = self._limited("address:%s" % request.remote_addr, self.guard.per_address)
         self._session(page)
+        if page.user is not None:
+            limited = limited or self._limited("user:%d" % page.user.id, self.guard.per_user)
+        if limited:  # the API's rate limits, per address and per user, hold here too
+            return self._render(page, View("error.html", {
+                "message": "请求过于频繁，请在 %d 秒后重试" % limited}, 429,
+                {"Retry-After": str(limited)}))
         if self.signed_in and page.user is None:
             return redirect("/login?next=%s" % quote(request.full_path.rstrip("?")))
         if request.method == "POST" and not self._csrf_ok(page):
@@ -163,6 +170,10 @@ class ConsolePage(Http):
         if isinstance(result, Response):
             return result
         return self._render(page, result)
+
+    @staticmethod
+    def _limited(key, limiter):
+        return limiter.retry_after(key)
 
     def _session(self, page):
         token = page.request.cookies.get(COOKIE)
