@@ -228,8 +228,8 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         system = System(Path(scratch), args.backend, QUIET).start()
         try:
-            print("gateway pid %d (py-spy dump --pid %d)" % (
-                system.processes["gateway"].pid, system.processes["gateway"].pid), flush=True)
+            print("pids (for py-spy): %s" % json.dumps(
+                {name: process.pid for name, process in system.processes.items()}), flush=True)
             print("demo loaded in %.0fs" % load_demo(system), flush=True)
             admin = system.client()
             fund_id = admin.get("/api/v1/funds", limit=10).json()["items"][0]["id"]
