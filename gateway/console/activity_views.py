@@ -3,6 +3,7 @@ of a returned report), an activity with its evidence, decision and trail, the re
 actions, and the reviewers' queue with bulk approval. Every read and change is the JSON
 API's own route (gateway.console.api)."""
 import re
+from functools import partial
 
 from gateway import policy
 from gateway.console.views import PAGE_SIZE, Pager, first, _int
@@ -39,16 +40,18 @@ class ActivityViews:
         offset = max(0, _int(page.query.get("offset"), 0))
         found = self._api(page, "list_activities", query={
             "limit": str(PAGE_SIZE), "offset": str(offset)})
-        reasons = {}
-        for activity in found["items"]:
-            if activity["status"] == "returned":
-                reasons[activity["id"]] = self._last_reason(page, activity["id"])
+        returned = [a["id"] for a in found["items"] if a["status"] == "returned"]
+        reasons = dict(zip(returned, self._together(
+            *[partial(self._last_reason, page, activity_id) for activity_id in returned])))
         return self._frame(page, "my_activities.html", page_of=found, reasons=reasons,
                            pager=Pager("/activities/mine", page.query, found["total"]),
                            **names())
 
+    def _history(self, page, activity_id):
+        return self._api(page, "activity_history", activity_id=activity_id)
+
     def _last_reason(self, page, activity_id):
-        steps = self._api(page, "activity_history", activity_id=activity_id)
+        steps = self._history(page, activity_id)
         returns = [step for step in steps if step["action"] == "return"]
         return returns[-1]["comment"] if returns else None
 
@@ -98,12 +101,12 @@ class ActivityViews:
     @page("GET", "/activities/<int:activity_id>")
     def activity_page(self, page, activity_id):
         activity = self._api(page, "get_activity", activity_id=activity_id)
-        union = self._api(page, "get_union", union_id=activity["union_id"])
-        subsidy = self._decision(page, activity)
+        union, history, subsidy = self._together(
+            partial(self._api, page, "get_union", union_id=activity["union_id"]),
+            partial(self._history, page, activity_id), partial(self._decision, page, activity))
         return self._frame(
             page, "activity.html", activity=activity, union_name=union["name"],
-            history=self._api(page, "activity_history", activity_id=activity_id),
-            subsidy=subsidy, polling=activity["status"] == "approved" and subsidy is None,
+            history=history, subsidy=subsidy, polling=activity["status"] == "approved" and subsidy is None,
             may_review=activity["status"] == "submitted" and _may_review(page.user, activity),
             may_edit=activity["status"] == "returned" and page.user.role in policy.REPORTERS,
             flash=page.query.get("done"), **names())
@@ -167,10 +170,12 @@ class ActivityViews:
         filters = {key: page.query[key] for key in ("union_id", "season", "category", "year")
                    if page.query.get(key)}
         offset = max(0, _int(page.query.get("offset"), 0))
-        found = self._api(page, "list_activities", query=dict(
-            filters, status="submitted", limit=str(PAGE_SIZE), offset=str(offset)))
         scope = {"county": page.user.county} if page.user.role == "county_reviewer" else {}
-        unions = self._api(page, "list_unions", query=dict(scope, limit="500"))["items"]
+        found, unions = self._together(
+            partial(self._api, page, "list_activities", query=dict(
+                filters, status="submitted", limit=str(PAGE_SIZE), offset=str(offset))),
+            partial(self._api, page, "list_unions", query=dict(scope, limit="500")))
+        unions = unions["items"]
         return self._frame(
             page, "review.html", page_of=found, filters=filters, unions=unions,
             union_names={u["id"]: u["name"] for u in unions}, results=results,
