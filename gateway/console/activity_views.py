@@ -107,7 +107,8 @@ class ActivityViews:
         return self._frame(
             page, "activity.html", activity=activity, union_name=union["name"],
             history=history, subsidy=subsidy, polling=activity["status"] == "approved" and subsidy is None,
-            may_review=activity["status"] == "submitted" and _may_review(page.user, activity),
+            may_review=activity["status"] == "submitted"
+            and policy.may_review(page.user, activity),
             may_edit=activity["status"] == "returned" and page.user.role in policy.REPORTERS,
             flash=page.query.get("done"), **names())
 
@@ -192,7 +193,7 @@ class ActivityViews:
             chosen = self._api(page, "list_activities", query={
                 "status": "submitted", "limit": "500"})["items"]
             approvable = [a for a in chosen if a["id"] in ids
-                          and _may_review(page.user, a)]
+                          and policy.may_review(page.user, a)]
             return self._frame(page, "bulk_confirm.html", chosen=len(ids),
                                will=len(approvable), approvable=approvable)
         results = self._api(page, "bulk_approve", {"ids": ids})
@@ -201,13 +202,6 @@ class ActivityViews:
                 item["error"]["message"] = translate(item["error"]["message"], "zh")
         return self.review_queue(page, results=results)
 
-
-def _may_review(user, activity):
-    try:
-        policy.require_review(user, activity)
-        return True
-    except ApiError:
-        return False
 
 
 def _sentence(exc):

@@ -23,13 +23,6 @@ def _county_scope(user, county):
     return county
 
 
-def _may_review(user, activity):
-    try:
-        policy.require_review(user, activity)
-        return True
-    except ApiError:
-        return False
-
 
 class ActivityRoutes:
     # unions ----------------------------------------------------------------------------
@@ -142,7 +135,7 @@ class ActivityRoutes:
             if activity is None:
                 results[activity_id] = _failure(activity_id, None, "NOT_FOUND",
                                                 "activity %s not found" % activity_id)
-            elif not _may_review(call.user, activity):
+            elif not policy.may_review(call.user, activity):
                 results[activity_id] = _failure(
                     activity_id, activity["status"], "FORBIDDEN",
                     "only the city or a reviewer of the activity's county may review it")
