@@ -5,7 +5,10 @@ placeholders (`%s`, `%d`, or marshmallow's `{min}`), and its Chinese carries the
 ones (in the same order for `%`, by name for `{}`). tests/unit/test_messages.py fails
 for any message raised in gateway/ or services/, or of marshmallow's, that has none here.
 """
+from gateway.messages_zh_figures import FIGURES
 from gateway.messages_zh_files import FILES_AND_NOTICES
+from gateway.messages_zh_funds import FUNDS
+from gateway.messages_zh_payments import PAYMENTS
 
 MESSAGES = {
     # marshmallow's own ---------------------------------------------------------------
@@ -359,4 +362,7 @@ MESSAGES = {
     "only workers of the union that held the activity may score it": "只有举办该活动的工会的职工可以评分",
     "only an approved activity takes feedback": "只有已通过审核的活动可以评分",
     **FILES_AND_NOTICES,
+    **FUNDS,
+    **PAYMENTS,
+    **FIGURES,
 }

@@ -16,15 +16,17 @@ from gateway.routes.identity import IdentityRoutes
 from gateway.routes.library import LibraryRoutes
 from gateway.routes.notify import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
+from gateway.routes.disbursement import DisbursementRoutes
 from gateway.routes.subsidies import SubsidyRoutes
+from gateway.routes.subsidy_stats import SubsidyStatsRoutes
 from gateway.rpc import SignedRpcProxy, call as rpc_call
 from services.common.dependencies import Blobs, Config, Database, EntrypointMetrics
 from services.common.ops import HealthEndpoints
 
 
-class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, LibraryRoutes,
-              NotificationRoutes, OpsRoutes, HealthEndpoints, DocsEndpoints, ConsoleViews,
-              ActivityViews, FinanceViews, CoverageViews, WorkerViews, CityViews):
+class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, DisbursementRoutes,
+              SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes, HealthEndpoints,
+              DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews, CoverageViews, WorkerViews, CityViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

@@ -63,8 +63,38 @@ class VenueSubsidy(Schema):
     batch_id = fields.Integer(allow_none=True, load_default=None)
 
 
+class PaymentReturned(Schema):
+    """A payee line of a paid batch that the bank sent back: its decisions are granted
+    again (to be paid in another batch)."""
+    batch_id = fields.Integer(required=True)
+    line_id = fields.Integer(required=True)
+    fund_id = fields.Integer(required=True)
+    payee_kind = fields.String(required=True, validate=validate.OneOf(["union", "venue"]))
+    payee_id = fields.Integer(required=True)
+    payee_name = fields.String(required=True)
+    union_id = fields.Integer(allow_none=True, load_default=None)  # the union told, if any
+    amount = Yuan(required=True)
+    count = fields.Integer(required=True)
+    subsidy_ids = fields.List(fields.Integer(), required=True)
+    reason = fields.String(required=True)
+
+
+class SubsidyReversed(Schema):
+    """A paid subsidy reversed (refunded), with its reason: its money is the fund's again."""
+    subsidy_id = fields.Integer(required=True)
+    subject = fields.String(required=True, validate=validate.OneOf(["activity", "venue"]))
+    activity_id = fields.Integer(allow_none=True, load_default=None)
+    venue_id = fields.Integer(allow_none=True, load_default=None)
+    activity_title = fields.String(required=True)  # or the venue's name
+    union_id = fields.Integer(allow_none=True, load_default=None)
+    county = fields.String(required=True)
+    fund_id = fields.Integer(required=True)
+    amount = Yuan(required=True)
+    reason = fields.String(required=True)
+
+
 (SUBSIDY_GRANTED, SUBSIDY_DECLINED, SUBSIDY_PAID, FUND_THRESHOLD_REACHED,
- VENUE_SUBSIDY_DECIDED, VENUE_SUBSIDY_PAID) = register(
+ VENUE_SUBSIDY_DECIDED, VENUE_SUBSIDY_PAID, PAYMENT_RETURNED, SUBSIDY_REVERSED) = register(
     EventSpec("subsidy_granted", "subsidies", 1, SubsidyDecided,
               "A subsidy was granted and reserved from a fund."),
     EventSpec("subsidy_declined", "subsidies", 1, SubsidyDecided,
@@ -77,6 +107,11 @@ class VenueSubsidy(Schema):
               "A four-goods evaluation got a venue subsidy decision (granted or declined)."),
     EventSpec("venue_subsidy_paid", "subsidies", 1, VenueSubsidy,
               "A granted venue subsidy was paid in a disbursement batch."),
+    EventSpec("payment_returned", "subsidies", 1, PaymentReturned,
+              "The bank returned a payee's line of a paid batch; its subsidies are granted "
+              "again."),
+    EventSpec("subsidy_reversed", "subsidies", 1, SubsidyReversed,
+              "A paid subsidy was reversed (refunded); its money is the fund's again."),
 )
 
 # an approved activity or an evaluated venue is a subsidy to decide
@@ -124,3 +159,23 @@ def threshold(fund, percent, budget_fen, granted_fen):
     return {"fund_id": fund.id, "name": fund.name, "year": fund.year,
             "threshold_percent": percent, "budget": to_yuan(budget_fen),
             "granted": to_yuan(granted_fen), "remaining": to_yuan(budget_fen - granted_fen)}
+
+
+def payment_returned(line, fund_id, union_id, subsidy_ids):
+    """(spec, payload): a batch line (a BatchLine) the bank sent back."""
+    return PAYMENT_RETURNED, {
+        "batch_id": line.batch_id, "line_id": line.id, "fund_id": fund_id,
+        "payee_kind": line.payee_kind, "payee_id": line.payee_id,
+        "payee_name": line.payee_name, "union_id": union_id,
+        "amount": to_yuan(line.total_fen), "count": line.count,
+        "subsidy_ids": list(subsidy_ids), "reason": line.return_reason}
+
+
+def reversed_(subsidy, amount_fen, reason):
+    """(spec, payload): a paid subsidy reversed; amount_fen: what it had been paid."""
+    return SUBSIDY_REVERSED, {
+        "subsidy_id": subsidy.id, "subject": subsidy.subject,
+        "activity_id": subsidy.activity_id, "venue_id": subsidy.venue_id,
+        "activity_title": subsidy.activity_title, "union_id": subsidy.union_id,
+        "county": subsidy.county, "fund_id": subsidy.fund_id, "amount": to_yuan(amount_fen),
+        "reason": reason}

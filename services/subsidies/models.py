@@ -27,6 +27,10 @@ class Fund(Base):
     paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     announced_percent: Mapped[int] = mapped_column(Integer, default=0)
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    # the budget it opened with: with the ledger's adjustments it gives budget_fen
+    opening_budget_fen: Mapped[int] = mapped_column(BigInteger)
+    closed_at = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         # One open fund per year, policy and county (or the whole city).
@@ -78,7 +82,7 @@ class Subsidy(Base):
     period: Mapped[str | None] = mapped_column(String(16), nullable=True)
     purpose: Mapped[str | None] = mapped_column(String(16), nullable=True)  # construction | upkeep
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16))          # granted | declined | paid
+    status: Mapped[str] = mapped_column(String(16))  # granted | declined | paid | reversed
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(32))
     policy_version: Mapped[int | None] = mapped_column(Integer)
@@ -87,8 +91,12 @@ class Subsidy(Base):
     event_id: Mapped[str] = mapped_column(String(36))
     approved_on = mapped_column(Date, nullable=True)          # the day the policy was chosen by
     batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    line_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # payee line
     decided_at = mapped_column(DateTime(timezone=True), nullable=False)
     paid_at = mapped_column(DateTime(timezone=True), nullable=True)
+    # a decline for want of money is decided once more at most (after a top-up, a new fund)
+    redecided_at = mapped_column(DateTime(timezone=True), nullable=True)
+    redecided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (
         Index("uq_subsidies_venue_period", "venue_id", "period", unique=True),
         Index("ix_subsidies_year_status", "year", "status"),
@@ -116,6 +124,47 @@ class Batch(Base):
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
     paid_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     paid_at = mapped_column(DateTime(timezone=True), nullable=True)
+    # its scope, chosen by finance: the fund's decisions of a county, approved between dates
+    county: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_from = mapped_column(Date, nullable=True)
+    approved_to = mapped_column(Date, nullable=True)
+
+
+class BatchLine(Base):
+    """One transfer of a batch: a payee's decisions summed, with the bank details as they
+    were when the batch was made; returned when the bank sends it back."""
+    __tablename__ = "batch_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)               # 1, 2, ... in the bank file
+    payee_kind: Mapped[str] = mapped_column(String(16))        # union | venue
+    payee_id: Mapped[int] = mapped_column(Integer)
+    payee_name: Mapped[str] = mapped_column(String(200))       # the union's or venue's name
+    account_name: Mapped[str] = mapped_column(String(200))
+    bank: Mapped[str] = mapped_column(String(200))
+    account_number: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))            # pending | paid | returned
+    return_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    returned_at = mapped_column(DateTime(timezone=True), nullable=True)
+    returned_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    __table_args__ = (UniqueConstraint("batch_id", "payee_kind", "payee_id"),)
+
+
+class Payee(Base):
+    """Where a union's (or a venue's own) money goes: its bank account, kept by finance."""
+    __tablename__ = "payees"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payee_kind: Mapped[str] = mapped_column(String(16))        # union | venue
+    payee_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    account_name: Mapped[str] = mapped_column(String(200))     # 户名
+    bank: Mapped[str] = mapped_column(String(200))             # 开户行（含支行）
+    account_number: Mapped[str] = mapped_column(String(40))    # digits, leading zeros kept
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("payee_kind", "payee_id"),)
 
 
 class LedgerEntry(Base):
@@ -124,9 +173,10 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
     subsidy_id: Mapped[int | None] = mapped_column(ForeignKey("subsidies.id"))
-    kind: Mapped[str] = mapped_column(String(16))            # reserve | release | pay
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))            # words.LEDGER_KINDS
+    amount_fen: Mapped[int] = mapped_column(BigInteger)      # signed for adjust only
     note: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     county: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)  # who moved it

@@ -63,7 +63,7 @@ class FundBook:
             self.session.connection().execute(queries.INSERT_LEDGER, [
                 {"fund_id": fund.id, "subsidy_id": e.subsidy_id, "kind": e.kind,
                  "amount_fen": e.amount, "note": e.note, "batch_id": e.batch_id,
-                 "county": e.county, "at": now} for e in money.entries])
+                 "county": e.county, "at": now, "actor": e.actor} for e in money.entries])
             money.entries.clear()
         self.session.flush()
 

@@ -20,12 +20,16 @@ POLICY_KINDS = ("activity", "venue")                      # also a decision's su
 SUBJECT_NAMES = {"activity": "文体活动", "venue": "宣教阵地"}
 PURPOSES = ("construction", "upkeep")
 PURPOSE_NAMES = {"construction": "建设补助", "upkeep": "运行维护补助"}
-SUBSIDY_STATUSES = ("granted", "declined", "paid")
+SUBSIDY_STATUSES = ("granted", "declined", "paid", "reversed")  # reversed: paid, then refunded
 DECLINE_REASONS = ("budget_exhausted", "union_cap_reached", "not_eligible", "no_fund",
                    "cancelled")
 FUND_STATUSES = ("open", "closed")
 BATCH_STATUSES = ("open", "paid", "cancelled")
+LINE_STATUSES = ("pending", "paid", "returned")  # a batch's payee line; returned by the bank
+PAYEE_KINDS = ("union", "venue")  # a union, or a venue paid itself (culture palaces)
 POLICY_STATUSES = ("draft", "published")
-LEDGER_KINDS = ("reserve", "release", "pay")
+# reserve, release: granted moves; pay, return (the bank sent a line back), refund (a paid
+# subsidy reversed): paid moves; adjust: the budget moves (signed, with its reason)
+LEDGER_KINDS = ("reserve", "release", "pay", "return", "refund", "adjust")
 RATIO_PATTERN = r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$"
 

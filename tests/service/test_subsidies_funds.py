@@ -97,7 +97,8 @@ def test_the_ledger_and_reconciliation(tier, service):
     assert ledger["items"][0]["amount"] == "350.00"
     report = service.reconcile_fund(fund["id"])
     assert report["consistent"] and report["problems"] == []
-    assert report["ledger"] == {"granted": "700.00", "paid": "0.00", "entries": 2}
+    assert report["ledger"] == {"budget": "1000.00", "granted": "700.00", "paid": "0.00",
+                                "entries": 2}
     assert report["decisions"] == {"granted": "700.00", "paid": "0.00"}
     assert service.reconcile_all()["consistent"]
     with pytest.raises(NotFound):

@@ -43,6 +43,7 @@ def build_world(system, budget="232500.00", year=None):
         ("ua_power", "union_admin", {"union_id": world.unions["power"]["id"]}),
         ("ua_school", "union_admin", {"union_id": world.unions["school"]["id"]}),
         ("finance", "finance", {}),
+        ("finance2", "finance", {}),  # the second person who confirms a payment
         ("ops", "ops", {}),
         ("worker", "worker", {}),
     ]:

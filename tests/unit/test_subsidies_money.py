@@ -105,7 +105,7 @@ def test_the_figures_are_the_fold_of_the_ledger():
     assert replayed.allocations == money.allocations
     report = reconcile(money, ledger(money), {"临泽县": (20000, 20000)})
     assert report["consistent"] and report["problems"] == []
-    assert report["ledger"] == {"granted": 20000, "paid": 20000, "entries": 4}
+    assert report["ledger"] == {"budget": 100000, "granted": 20000, "paid": 20000, "entries": 4}
     assert report["allocations"] == [{"county": "临泽县", "budget": 30000, "granted": 20000,
                                       "paid": 20000, "ledger_granted": 20000,
                                       "ledger_paid": 20000}]

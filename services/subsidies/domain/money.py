@@ -2,9 +2,11 @@
 ledger entries every movement writes.
 
 Every path that moves money goes through FundMoney: reserve (a grant), release (a
-cancelled grant), pay (a disbursement batch). Each movement checks the invariant before
-it changes anything and records one ledger entry, so the figures are always the fold of
-the ledger. Reconciliation replays the ledger and checks the invariant; it repairs
+cancelled grant), pay (a disbursement batch), return (the bank sent a payment back: it is
+granted again, to be paid again), refund (a paid grant reversed: return and release), and
+adjust (the budget raised or lowered, with its reason). Each movement checks the invariant
+before it changes anything and records its ledger entries, so the figures (the budget
+too, from the opening budget) are always the fold of the ledger. Reconciliation replays the ledger and checks the invariant; it repairs
 nothing. Amounts are integer fen; no nameko, no SQLAlchemy here.
 """
 from dataclasses import dataclass
@@ -34,13 +36,15 @@ class Account:
 
 @dataclass(frozen=True)
 class Entry:
-    """One ledger line: reserve | release | pay."""
+    """One ledger line: reserve | release | pay | return | refund (positive amounts), or
+    adjust (signed: the budget's change)."""
     kind: str
     amount: int
     subsidy_id: int | None
     county: str | None
     batch_id: int | None = None
     note: str | None = None
+    actor: str | None = None
 
 
 class FundMoney:
@@ -98,7 +102,7 @@ class FundMoney:
         self._move("granted", county, -amount, union_year)
         self.entries.append(Entry("release", amount, subsidy_id, county, note=note))
 
-    def pay(self, subsidy_id, county, amount, batch_id, note=None):
+    def pay(self, subsidy_id, county, amount, batch_id, note=None, actor=None):
         """A granted decision paid in a disbursement batch."""
         _positive(amount)
         allocation = self.allocations.get(county)
@@ -106,7 +110,54 @@ class FundMoney:
                 allocation is not None and amount > allocation.granted - allocation.paid):
             raise MoneyError("paying %s exceeds what is granted and unpaid" % to_yuan(amount))
         self._move("paid", county, amount)
-        self.entries.append(Entry("pay", amount, subsidy_id, county, batch_id, note))
+        self.entries.append(Entry("pay", amount, subsidy_id, county, batch_id, note, actor))
+
+    def return_payment(self, subsidy_id, county, amount, batch_id, note=None, actor=None):
+        """The bank sent a paid decision's money back: it is granted and unpaid again (the
+        money stays reserved for it, to go into another batch)."""
+        self._check_unpay(county, amount)
+        self._move("paid", county, -amount)
+        self.entries.append(Entry("return", amount, subsidy_id, county, batch_id, note, actor))
+
+    def refund(self, subsidy_id, county, amount, union_year=None, batch_id=None, note=None,
+               actor=None):
+        """A paid decision reversed (the union paid the money back): the payment and then
+        the grant are undone, two entries; the money is the fund's again."""
+        self._check_unpay(county, amount)
+        if union_year is not None and amount > union_year.granted:
+            raise MoneyError("refunding %s exceeds the union's year" % to_yuan(amount))
+        self._move("paid", county, -amount)
+        self.entries.append(Entry("refund", amount, subsidy_id, county, batch_id, note, actor))
+        self._move("granted", county, -amount, union_year)
+        self.entries.append(Entry("release", amount, subsidy_id, county, batch_id, note, actor))
+
+    def adjust(self, amount, note, actor=None):
+        """The budget raised (amount > 0) or lowered (< 0), never below what is granted nor
+        below the county allocations; one signed adjust entry."""
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+            raise MoneyError("an adjustment is a non-zero number of fen, not %r" % (amount,))
+        budget = self.fund.budget + amount
+        if budget < self.fund.granted:
+            raise MoneyError("the budget (%s) would fall below what is granted (%s)" % (
+                to_yuan(budget), to_yuan(self.fund.granted)))
+        allocated = sum(a.budget for a in self.allocations.values())
+        if budget < allocated:
+            raise MoneyError("the budget (%s) would fall below the county allocations (%s)" % (
+                to_yuan(budget), to_yuan(allocated)))
+        pool = budget - allocated
+        pool_granted = self.fund.granted - sum(a.granted for a in self.allocations.values())
+        if self.allocations and pool < pool_granted:
+            raise MoneyError("the unallocated part (%s) would fall below what counties without "
+                             "an allocation are granted (%s)" % (to_yuan(pool),
+                                                                 to_yuan(pool_granted)))
+        self.fund.budget = budget
+        self.entries.append(Entry("adjust", amount, None, None, note=note, actor=actor))
+
+    def _check_unpay(self, county, amount):
+        _positive(amount)
+        allocation = self.allocations.get(county)
+        if amount > self.fund.paid or (allocation is not None and amount > allocation.paid):
+            raise MoneyError("returning %s exceeds what is paid" % to_yuan(amount))
 
     def reallocate(self, split, by_county, counties):
         """Replace the county split ([{county, budget}]). by_county: {county: (granted,
@@ -157,8 +208,12 @@ class FundMoney:
         return found
 
 
-def replay(budget, allocation_budgets, entries):
-    """The FundMoney the ledger says: entries (kind, amount, county), folded as they are."""
+def replay(budget, allocation_budgets, entries, opening_budget=None):
+    """The FundMoney the ledger says: entries (kind, amount, county), folded as they are.
+    opening_budget: the budget the fund opened with (its adjustments give the budget);
+    None takes budget as it is."""
+    if opening_budget is not None:
+        budget = opening_budget + sum(a for kind, a, _ in entries if kind == "adjust")
     granted, paid = ledger_figures((kind, amount) for kind, amount, _ in entries)
     allocations = {}
     for county, allocation_budget in allocation_budgets.items():
@@ -167,14 +222,15 @@ def replay(budget, allocation_budgets, entries):
     return FundMoney(budget, granted, paid, allocations=allocations)
 
 
-def reconcile(stored, entries, decisions):
+def reconcile(stored, entries, decisions, opening_budget=None):
     """A fund's stored figures against its ledger and its decisions, and the invariant.
 
     stored: the FundMoney as stored; entries: its ledger (kind, amount, county);
-    decisions: {county: (granted, paid)} of its granted and paid decisions. Fen inside.
+    decisions: {county: (granted, paid)} of its granted and paid decisions; opening_budget:
+    the fund's budget when it opened (its budget is that plus the adjustments). Fen inside.
     """
     ledger = replay(stored.fund.budget, {c: a.budget for c, a in stored.allocations.items()},
-                    entries)
+                    entries, opening_budget)
     decided_granted = sum(g for g, _ in decisions.values())
     decided_paid = sum(p for _, p in decisions.values())
     problems = []
@@ -184,6 +240,7 @@ def reconcile(stored, entries, decisions):
             problems.append("%s: stored %s, recomputed %s" % (
                 label, to_yuan(kept), to_yuan(recomputed)))
 
+    compare("budget (ledger)", stored.fund.budget, ledger.fund.budget)
     compare("granted (ledger)", stored.fund.granted, ledger.fund.granted)
     compare("paid (ledger)", stored.fund.paid, ledger.fund.paid)
     compare("granted (decisions)", stored.fund.granted, decided_granted)
@@ -202,8 +259,8 @@ def reconcile(stored, entries, decisions):
     return {"consistent": not problems, "problems": problems,
             "budget": stored.fund.budget, "granted": stored.fund.granted,
             "paid": stored.fund.paid, "remaining": stored.fund.remaining,
-            "ledger": {"granted": ledger.fund.granted, "paid": ledger.fund.paid,
-                       "entries": len(entries)},
+            "ledger": {"budget": ledger.fund.budget, "granted": ledger.fund.granted,
+                       "paid": ledger.fund.paid, "entries": len(entries)},
             "decisions": {"granted": decided_granted, "paid": decided_paid},
             "allocations": allocations}
 
@@ -267,7 +324,7 @@ def validate_allocations(budget, allocations, granted_by_county, counties):
 
 
 def ledger_figures(entries):
-    """(granted, paid) fen from ledger entries (kind, amount)."""
+    """(granted, paid) fen from ledger entries (kind, amount); adjust moves the budget."""
     granted = paid = 0
     for kind, amount in entries:
         if kind == "reserve":
@@ -276,4 +333,6 @@ def ledger_figures(entries):
             granted -= amount
         elif kind == "pay":
             paid += amount
+        elif kind in ("return", "refund"):
+            paid -= amount
     return granted, paid

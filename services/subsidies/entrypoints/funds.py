@@ -36,7 +36,8 @@ class FundEntrypoints:
                                {"year": data["year"], "policy": data["policy"],
                                 "county": data["county"]})
             fund = Fund(name=data["name"], year=data["year"], policy=data["policy"], scope=scope,
-                        status="open", budget_fen=data["budget"], granted_fen=0, paid_fen=0,
+                        status="open", budget_fen=data["budget"],
+                        opening_budget_fen=data["budget"], granted_fen=0, paid_fen=0,
                         announced_percent=0, created_at=utcnow())
             session.add(fund)
             try:
@@ -114,7 +115,8 @@ class FundEntrypoints:
     def _reconcile(session, fund):
         report = domain.reconcile(repository.FundBook(session, fund).money,
                                   repository.ledger_of(session, fund.id),
-                                  repository.granted_by_county(session, fund.id))
+                                  repository.granted_by_county(session, fund.id),
+                                  fund.opening_budget_fen)
         return contract.Reconciliation().dump(dict(report, fund_id=fund.id))
 
 
