@@ -26,7 +26,8 @@ from services.common.ops import HealthEndpoints
 
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, DisbursementRoutes,
               SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes, HealthEndpoints,
-              DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews, CoverageViews, WorkerViews, CityViews):
+              DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews, CoverageViews,
+              WorkerViews, CityViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

@@ -6,8 +6,8 @@ cancelled grant), pay (a disbursement batch), return (the bank sent a payment ba
 granted again, to be paid again), refund (a paid grant reversed: return and release), and
 adjust (the budget raised or lowered, with its reason). Each movement checks the invariant
 before it changes anything and records its ledger entries, so the figures (the budget
-too, from the opening budget) are always the fold of the ledger. Reconciliation replays the ledger and checks the invariant; it repairs
-nothing. Amounts are integer fen; no nameko, no SQLAlchemy here.
+too, from the opening budget) are always the fold of the ledger. Reconciliation replays
+the ledger and checks the invariant; it repairs nothing. Amounts are integer fen; no nameko, no SQLAlchemy here.
 """
 from dataclasses import dataclass
 
