@@ -16,6 +16,7 @@ from gateway.routes.identity import IdentityRoutes
 from gateway.routes.library import LibraryRoutes
 from gateway.routes.notify import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
+from gateway.routes.policies import PolicyRoutes
 from gateway.routes.disbursement import DisbursementRoutes
 from gateway.routes.subsidies import SubsidyRoutes
 from gateway.routes.subsidy_stats import SubsidyStatsRoutes
@@ -25,9 +26,9 @@ from services.common.ops import HealthEndpoints
 
 
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, DisbursementRoutes,
-              SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes, HealthEndpoints,
-              DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews, CoverageViews,
-              WorkerViews, CityViews):
+              PolicyRoutes, SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes,
+              HealthEndpoints, DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews,
+              CoverageViews, WorkerViews, CityViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

@@ -1,16 +1,14 @@
-"""Funds, versioned policies, subsidy decisions, the ledger (disbursement and statistics
-are gateway.routes.disbursement and gateway.routes.subsidy_stats).
+"""Funds, the ledger, a subsidy decision and cancelling it (policies, disbursement, and the
+lists and figures by role are gateway.routes.policies, .disbursement and .subsidy_stats).
 
 Money is finance's and the city's (policy.MONEY); a decision is also readable by whoever
 may read its activity (or, for a venue, the venue's host union and county reviewer).
 """
 from gateway import policy
 from gateway.api import route
-from gateway.errors import forbidden, invalid
-from gateway.routes import subsidies_schemas as ss
+from gateway.errors import forbidden
 from gateway.routes.common import split_paging
 from gateway.schemas import Paging, paged
-from services.common.errors import NotFound
 from services.subsidies import contract as c
 
 
@@ -67,20 +65,6 @@ class SubsidyRoutes:
         return self._rpc("subsidies", "list_subsidies", filters, limit, offset, True)
 
     # decisions -------------------------------------------------------------------------
-    @route("GET", "/api/v1/subsidies", roles=policy.ACTIVITY_READERS,
-           query=paged(c.SubjectFilter)(), response=c.SubsidyOut(many=True),
-           summary="The subsidy decision of an activity, or the decisions of a venue")
-    def list_subsidies(self, call):
-        filters, limit, offset = split_paging(call.query)
-        if ("activity_id" in filters) == ("venue_id" in filters):
-            raise invalid({"activity_id": ["give activity_id or venue_id"]})
-        if "activity_id" in filters:
-            activity = self._rpc("activities", "get_activity", filters["activity_id"])
-            policy.require_read_activity(call.user, activity)
-        else:
-            self._require_read_venue(call.user, filters["venue_id"])
-        return self._rpc("subsidies", "list_subsidies", filters, limit, offset)["items"]
-
     @route("GET", "/api/v1/subsidies/<int:subsidy_id>", roles=policy.ACTIVITY_READERS,
            response=c.SubsidyOut, summary="A subsidy decision with its explanation")
     def get_subsidy(self, call, subsidy_id):
@@ -100,50 +84,6 @@ class SubsidyRoutes:
     def cancel_subsidy(self, call, subsidy_id):
         return self._rpc("subsidies", "cancel_subsidy", subsidy_id, call.json,
                          call.user.username)
-
-    # policies --------------------------------------------------------------------------
-    @route("GET", "/api/v1/policies", roles=policy.MONEY, query=c.PolicyFilter(),
-           response=c.PolicyList, summary="Policy versions, drafts included")
-    def list_policies(self, call):
-        return self._rpc("subsidies", "list_policies", call.query.get("kind"))
-
-    @route("POST", "/api/v1/policies", roles=policy.MONEY, body=c.PolicyIn(),
-           creates=True, status=201, response=c.PolicyOut,
-           summary="Upload a new policy version (validated rule by rule; a draft without "
-                   "effective_from)")
-    def upload_policy(self, call):
-        return self._rpc("subsidies", "upload_policy", call.json, call.user.username)
-
-    @route("GET", "/api/v1/policies/<kind>/<int:version>", roles=policy.MONEY,
-           response=c.PolicyOut, summary="A policy version")
-    def get_policy(self, call, kind, version):
-        return self._rpc("subsidies", "get_policy", kind, version)
-
-    @route("POST", "/api/v1/policies/<kind>/<int:version>/publish", roles=policy.MONEY,
-           body=c.PublishIn(), response=c.PolicyOut,
-           summary="Publish a draft: it applies to approvals from its effective date on")
-    def publish_policy(self, call, kind, version):
-        return self._rpc("subsidies", "publish_policy", kind, version, call.json,
-                         call.user.username)
-
-    @route("POST", "/api/v1/policies/<kind>/dry-run", roles=policy.MONEY,
-           body=ss.DryRunBody(), response=c.DryRunOut,
-           summary="What a policy version would grant, with its explanation, granting nothing")
-    def dry_run(self, call, kind):
-        body = {key: value for key, value in call.json.items() if key != "activity_id"}
-        activity_id = call.body["activity_id"]
-        if activity_id is not None:
-            if kind != "activity":
-                raise invalid({"activity_id": ["a venue policy is tried on venue facts"]})
-            try:
-                activity = self._rpc("activities", "get_activity", activity_id)
-            except NotFound:
-                raise invalid({"activity_id": ["no such activity"]}) from None
-            body["activity"] = {
-                key: activity.get(key) for key in (
-                    "tier", "category", "county", "participants", "expenses", "union_id",
-                    "held_on", "season_theme_match", "lecturer_satisfaction")}
-        return self._rpc("subsidies", "dry_run", kind, body)
 
     # helpers -----------------------------------------------------------------------------
     def _require_read_venue(self, user, venue_id):

@@ -224,7 +224,8 @@ def test_disbursement_pays_each_decision_once_and_exports_csv(world):
     assert [e["kind"] for e in ledger["items"]] == ["reserve"] * 3 + ["pay"] * 3
     report = admin.get("/api/v1/funds/%d/reconciliation" % fund["id"]).json()
     assert report["consistent"], report["problems"]
-    assert report["ledger"] == {"granted": batch["total"], "paid": batch["total"], "entries": 6}
+    assert report["ledger"] == {"budget": "5000.00", "granted": batch["total"],
+                                "paid": batch["total"], "entries": 6}
 
 
 def test_a_cancelled_grant_releases_its_money_and_is_declined(world):
