@@ -199,12 +199,15 @@ RULE_FIELDS = {
 FIRST_AMOUNT_RULE = {"activity": "base", "venue": "venue_amount"}
 
 
+WHEN_BUDGET_SHORT = ("none", "partial")
+
+
 def validate_policy(kind, document):
     """{field path: [messages]} for a policy document; empty when it is valid."""
     errors = {}
     if not isinstance(document, dict):
         return {"document": ["an object with name and rules"]}
-    unknown = sorted(set(document) - {"name", "rules", "description"})
+    unknown = sorted(set(document) - {"name", "rules", "description", "when_budget_short"})
     if unknown:
         errors["document"] = ["unknown field(s): %s" % ", ".join(unknown)]
     name = document.get("name")
@@ -212,6 +215,9 @@ def validate_policy(kind, document):
         errors["document.name"] = ["a name of 1 to 200 characters"]
     if "description" in document and not isinstance(document["description"], str):
         errors["document.description"] = ["a text"]
+    # the last activity that does not fit: "none" (declined) or "partial" (what is left)
+    if document.get("when_budget_short", "none") not in WHEN_BUDGET_SHORT:
+        errors["document.when_budget_short"] = ["one of %s" % ", ".join(WHEN_BUDGET_SHORT)]
     rules = document.get("rules")
     if not isinstance(rules, list) or not rules or len(rules) > 50:
         errors["document.rules"] = ["a list of 1 to 50 rules"]
