@@ -186,7 +186,8 @@ class ActivityRoutes:
         union = self._rpc("activities", "get_union", activity["union_id"])
         lecturer = (self._rpc("activities", "get_lecturer", activity["lecturer_id"])
                     if activity.get("lecturer_id") else {})
-        return dict(activity, union_name=union["name"], lecturer_name=lecturer.get("name"))
+        return a.SurveyOut().dump(dict(activity, union_name=union["name"],
+                                       lecturer_name=lecturer.get("name")))
 
     @route("GET", "/api/v1/activities/<int:activity_id>/feedback",
            roles=policy.ACTIVITY_READERS, response=c.FeedbackSummary,

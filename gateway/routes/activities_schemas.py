@@ -31,7 +31,7 @@ class SurveyOut(Strict):
     id = fields.Integer()
     title = fields.String()
     category = fields.String()
-    held_on = fields.Date()
+    held_on = fields.String(metadata={"format": "date"})  # as the service answered it
     union_id = fields.Integer()
     union_name = fields.String(allow_none=True)
     lecturer_name = fields.String(allow_none=True)
