@@ -148,6 +148,7 @@ MESSAGES = {
     "this venue belongs to another union or county": "该场馆属于其他工会或县区",
 
     # activities -------------------------------------------------------------------------
+    "must not be before held_from": "不能早于开始日期",
     "a yuan amount such as \"290.00\"": "以元为单位的金额，如 \"290.00\"",
     "Not a yuan amount such as \"290.00\".": "不是以元为单位的金额，如 \"290.00\"。",
     "not a yuan amount with at most two decimals: %r": "不是最多两位小数的元金额：%r",

@@ -25,6 +25,9 @@ REVIEW_ACTIONS = {"approve": "approve_activity", "return": "return_activity",
                   "reject": "reject_activity"}
 DONE = {"approve": "已通过", "return": "已退回", "reject": "已驳回"}
 YUAN = re.compile(r"^\s*(\d+)(?:\.(\d{1,2}))?\s*$")
+QUEUE_FILTERS = ("union_id", "season", "category", "year", "held_from", "held_to")
+FILTER_LABELS = {"union_id": "工会", "season": "季节", "category": "活动类别", "year": "年份",
+                 "held_from": "举办日期从", "held_to": "举办日期至"}
 
 
 def names():
@@ -101,12 +104,15 @@ class ActivityViews:
     @page("GET", "/activities/<int:activity_id>")
     def activity_page(self, page, activity_id):
         activity = self._api(page, "get_activity", activity_id=activity_id)
-        union, history, subsidy = self._together(
+        approved = activity["status"] == "approved"
+        union, history, subsidy, feedback = self._together(
             partial(self._api, page, "get_union", union_id=activity["union_id"]),
-            partial(self._history, page, activity_id), partial(self._decision, page, activity))
+            partial(self._history, page, activity_id), partial(self._decision, page, activity),
+            partial(self._feedback, page, activity_id) if approved else lambda: None)
         return self._frame(
             page, "activity.html", activity=activity, union_name=union["name"],
-            history=history, subsidy=subsidy, polling=activity["status"] == "approved" and subsidy is None,
+            history=history, subsidy=subsidy, polling=approved and subsidy is None,
+            feedback=feedback, survey_url="%ssurvey/%d" % (page.request.host_url, activity_id),
             may_review=activity["status"] == "submitted"
             and policy.may_review(page.user, activity),
             may_edit=activity["status"] == "returned" and page.user.role in policy.REPORTERS,
@@ -123,6 +129,13 @@ class ActivityViews:
                                            polling=polling, **names()))
         view.status = 200 if polling else 286
         return view
+
+    def _feedback(self, page, activity_id):
+        """The workers' scores of an approved activity, or None when they cannot be read."""
+        try:
+            return self._api(page, "feedback_summary", activity_id=activity_id)
+        except ApiError:
+            return None
 
     def _decision(self, page, activity):
         if activity["status"] != "approved":
@@ -168,21 +181,31 @@ class ActivityViews:
     # the reviewers' queue ----------------------------------------------------------
     @page("GET", "/review")
     def review_queue(self, page, results=None):
-        filters = {key: page.query[key] for key in ("union_id", "season", "category", "year")
-                   if page.query.get(key)}
+        filters = {key: page.query[key] for key in QUEUE_FILTERS if page.query.get(key)}
         offset = max(0, _int(page.query.get("offset"), 0))
         scope = {"county": page.user.county} if page.user.role == "county_reviewer" else {}
         found, unions = self._together(
-            partial(self._api, page, "list_activities", query=dict(
-                filters, status="submitted", limit=str(PAGE_SIZE), offset=str(offset))),
+            partial(self._queue, page, filters, offset),
             partial(self._api, page, "list_unions", query=dict(scope, limit="500")))
+        found, error = found
         unions = unions["items"]
         return self._frame(
-            page, "review.html", page_of=found, filters=filters, unions=unions,
+            page, "review.html", page_of=found, filters=filters, unions=unions, error=error,
             union_names={u["id"]: u["name"] for u in unions}, results=results,
             seasons=[(key, ac.SEASON_NAMES[key] + "季") for key in ac.SEASONS],
             categories=[(key, ac.CATEGORY_NAMES[key]) for key in ac.CATEGORIES],
             pager=Pager("/review", page.query, found["total"]), **names())
+
+    def _queue(self, page, filters, offset):
+        """(a page of the submitted activities, None), or (nothing, the Chinese of why the
+        filters were refused): a bad filter is said on the page that keeps it."""
+        try:
+            return self._api(page, "list_activities", query=dict(
+                filters, status="submitted", limit=str(PAGE_SIZE), offset=str(offset))), None
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            return {"items": [], "total": 0}, _sentence(exc, FILTER_LABELS)
 
     @page("POST", "/review/bulk")
     def bulk_review(self, page):
@@ -203,13 +226,12 @@ class ActivityViews:
         return self.review_queue(page, results=results)
 
 
-
-def _sentence(exc):
+def _sentence(exc, labels=None):
     details = chinese(exc.details)
     parts = [translate(exc.message, "zh")]
     for key, value in (details.items() if isinstance(details, dict) else ()):
         if isinstance(value, list):
-            parts.append("%s：%s" % (key, "；".join(map(str, value))))
+            parts.append("%s：%s" % ((labels or {}).get(key, key), "；".join(map(str, value))))
     return " ".join(parts)
 
 

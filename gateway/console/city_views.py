@@ -2,17 +2,13 @@
 and satisfaction against the 95 % target), the reading network by county and kind with
 its four-goods ratings, and the users. Through the JSON API's own routes."""
 from gateway.console.views import PAGE_SIZE, Pager, _int
-from gateway.console.web import page
+from gateway.console.web import page, percent
 from services.common.clock import local_today
 from services.library import contract as lc
 
 ROLE_NAMES = {"city_admin": "市总工会管理员", "county_reviewer": "县区审核员",
               "union_admin": "基层工会管理员", "finance": "财务", "worker": "职工",
               "ops": "运维"}
-
-
-def percent(ratio):
-    return "—" if ratio in (None, "") else "%.1f%%" % (float(ratio) * 100)
 
 
 class CityViews:

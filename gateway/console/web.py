@@ -48,7 +48,13 @@ def local_time(text):
     return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
 
+def percent(ratio):
+    """A share ("0.9600") as people read it: 96.0%."""
+    return "—" if ratio in (None, "") else "%.1f%%" % (float(ratio) * 100)
+
+
 TEMPLATES.filters["local_time"] = local_time
+TEMPLATES.filters["percent"] = percent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
        "object-src 'none'")

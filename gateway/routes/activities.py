@@ -171,6 +171,24 @@ class ActivityRoutes:
         return (201 if answer["created"] else 200,
                 dict(answer["feedback"], replaced=not answer["created"]))
 
+    @route("GET", "/api/v1/activities/<int:activity_id>/survey", roles=WORKERS,
+           response=a.SurveyOut,
+           summary="The activity a worker of the holding union is asked to score (its title, "
+                   "day, union, lecturer): 403 for a worker of another union, 409 unless "
+                   "approved")
+    def activity_survey(self, call, activity_id):
+        activity = self._rpc("activities", "get_activity", activity_id)
+        if call.user.union_id is None or activity["union_id"] != call.user.union_id:
+            raise forbidden("only workers of the union that held the activity may score it")
+        if activity["status"] != "approved":
+            raise ApiError(409, "CONFLICT", "only an approved activity takes feedback",
+                           {"status": activity["status"]})
+        union = self._rpc("activities", "get_union", activity["union_id"])
+        lecturer = (self._rpc("activities", "get_lecturer", activity["lecturer_id"])
+                    if activity.get("lecturer_id") else {})
+        return a.SurveyOut().dump(dict(activity, union_name=union["name"],
+                                       lecturer_name=lecturer.get("name")))
+
     @route("GET", "/api/v1/activities/<int:activity_id>/feedback",
            roles=policy.ACTIVITY_READERS, response=c.FeedbackSummary,
            summary="Scores of an activity: count, satisfaction (share of 4-5), distribution")

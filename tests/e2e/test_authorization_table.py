@@ -32,6 +32,7 @@ RULES = {
     ("POST", "/api/v1/activities/<int:activity_id>/reject"): "CR",
     ("POST", "/api/v1/activities/<int:activity_id>/return"): "CR",
     ("POST", "/api/v1/activities/<int:activity_id>/submit"): "CU",
+    ("GET", "/api/v1/activities/<int:activity_id>/survey"): "W",
     ("POST", "/api/v1/activities/bulk-approve"): "CR",
     ("GET", "/api/v1/activities/coverage"): "CRF",
     ("GET", "/api/v1/audit"): "CO",

@@ -1,5 +1,5 @@
 """The unions directory, activity reports and their review: commands, queries, answers."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.activities.contract._fields import ID, moment, yuan
 from services.activities.contract.evidence import Evidence, EvidenceItemOut
@@ -107,6 +107,13 @@ class ActivityFilter(Strict):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     tier = fields.String(validate=validate.OneOf(LEVELS))
     lecturer_id = fields.Integer(validate=ID)
+    held_from = fields.Date(metadata={"description": "held on or after this day"})
+    held_to = fields.Date(metadata={"description": "held on or before this day"})
+
+    @validates_schema
+    def _a_range_in_order(self, data, **kwargs):
+        if data.get("held_from") and data.get("held_to") and data["held_from"] > data["held_to"]:
+            raise ValidationError("must not be before held_from", "held_to")
 
 
 class ActivityOut(Strict):

@@ -103,7 +103,12 @@ class ReportEntrypoints(Shared):
     @rpc
     def list_activities(self, filters=None, limit=50, offset=0):
         filters = load(contract.ActivityFilter(), filters)
+        held_from, held_to = filters.pop("held_from", None), filters.pop("held_to", None)
         query = select(Activity).filter_by(**filters)
+        if held_from is not None:
+            query = query.where(Activity.held_on >= held_from)
+        if held_to is not None:
+            query = query.where(Activity.held_on <= held_to)
         with self.db.session() as session:
             answer = page(session, query, Activity.id.desc(), queries.ACTIVITY_OUT, limit, offset)
             files.with_files(session, answer["items"])
