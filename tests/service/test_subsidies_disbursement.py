@@ -227,7 +227,8 @@ def test_a_returned_line_is_granted_again_and_batched_again(tier, granted):
     assert tier.count("subsidies", "status = 'granted' AND batch_id IS NULL "
                                    "AND line_id IS NULL AND paid_at IS NULL") == 2
     returns = ledger(tier, "kind = 'return'")
-    assert [(r[1], r[2], r[3]) for r in returns] == [(35000, 1, "finance2"), (35000, 2, "finance2")]
+    assert [(r[1], r[2], r[3]) for r in returns] == [(35000, 1, "finance2"),
+                                                     (35000, 2, "finance2")]
     assert "户名与账号不符" in returns[0][4]
     fund = service.get_fund(granted["id"])
     assert (fund["granted"], fund["paid"]) == ("700.00", "0.00")
