@@ -20,4 +20,5 @@ class DryRunBody(DryRunIn):
 
 
 class ExportQuery(Strict):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "json")))
+    """csv (the default) or xlsx: the bank file; json: the CSV in JSON with its figures."""
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx", "json")))

@@ -153,3 +153,76 @@ def venue_purpose(session, venue_id):
         Subsidy.venue_id == venue_id, Subsidy.status.in_(GRANTED_OR_PAID)))
     return "upkeep" if before else "construction"
 
+
+# payees and batch lines ---------------------------------------------------------------
+# (imported here, with the functions that use them: the module's head is shared)
+from services.subsidies.models import BatchLine, Payee  # noqa: E402
+
+
+def in_scope(session, fund_id, scope, lock=False):
+    """A fund's granted decisions outside a batch, within scope ({county, approved_from,
+    approved_to}, each None for no bound), oldest first; locked for update when asked (the
+    caller holds the fund's row first)."""
+    query = select(Subsidy).where(Subsidy.fund_id == fund_id, Subsidy.status == "granted",
+                                  Subsidy.batch_id.is_(None))
+    if scope.get("county") is not None:
+        query = query.where(Subsidy.county == scope["county"])
+    if scope.get("approved_from") is not None:
+        query = query.where(Subsidy.approved_on >= scope["approved_from"])
+    if scope.get("approved_to") is not None:
+        query = query.where(Subsidy.approved_on <= scope["approved_to"])
+    query = query.order_by(Subsidy.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).all()
+
+
+def payees_of(session, keys):
+    """{(kind, id): Payee} of the payees among keys that have bank details."""
+    found = {}
+    for kind in {kind for kind, _ in keys}:
+        ids = sorted({payee_id for k, payee_id in keys if k == kind})
+        for start in range(0, len(ids), 500):  # bounded IN lists
+            for row in session.scalars(select(Payee).where(
+                    Payee.payee_kind == kind, Payee.payee_id.in_(ids[start:start + 500]))):
+                found[(row.payee_kind, row.payee_id)] = row
+    return found
+
+
+def payee(session, kind, payee_id):
+    found = session.scalars(select(Payee).where(Payee.payee_kind == kind,
+                                                Payee.payee_id == payee_id)).first()
+    if found is None:
+        raise NotFound("no payee for %s %s" % (kind, payee_id))
+    return found
+
+
+def batch_lines(session, batch_id):
+    return session.scalars(select(BatchLine).where(BatchLine.batch_id == batch_id)
+                           .order_by(BatchLine.number)).all()
+
+
+def locked_line(session, batch_id, line_id):
+    found = session.scalars(select(BatchLine).where(BatchLine.id == line_id,
+                                                    BatchLine.batch_id == batch_id)
+                            .with_for_update().execution_options(populate_existing=True)).first()
+    if found is None:
+        raise NotFound("line %s of disbursement batch %s not found" % (line_id, batch_id))
+    return found
+
+
+def in_batch(session, batch_id, lock=False):
+    """The decisions a batch holds now, oldest first."""
+    query = select(Subsidy).where(Subsidy.batch_id == batch_id).order_by(Subsidy.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).all()
+
+
+def returned_from(session, batch_id):
+    """The decisions whose payment in this batch the bank returned (its ledger's return
+    entries): they left the batch, to be batched again."""
+    returned = select(LedgerEntry.subsidy_id).where(LedgerEntry.kind == "return",
+                                                    LedgerEntry.batch_id == batch_id)
+    return session.scalars(select(Subsidy).where(Subsidy.id.in_(returned))
+                           .order_by(Subsidy.id)).all()

@@ -172,6 +172,11 @@ def test_disbursement_pays_each_decision_once_and_exports_csv(world):
     assert all(d["status"] == "granted" for d in decided)
     total = sum(int(d["amount"].replace(".", "")) for d in decided)
 
+    power = world.unions["power"]
+    payee = finance.put("/api/v1/payees/union/%d" % power["id"], {
+        "account_name": "国网甘州供电公司工会委员会", "bank": "中国工商银行张掖甘州支行",
+        "account_number": "0271 0012 3456 7890"})
+    assert payee.status_code == 200, payee.text
     batch = finance.post("/api/v1/disbursements", {"fund_id": fund["id"]},
                          headers={"Idempotency-Key": "batch-2035"})
     assert batch.status_code == 201, batch.text
@@ -194,19 +199,26 @@ def test_disbursement_pays_each_decision_once_and_exports_csv(world):
     assert download.headers["X-Batch-Count"] == str(exported.json()["count"])
     assert document.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(document[1:])))
-    assert rows[0][:3] == ["序号", "补助编号", "补助对象"] and "补助金额（元）" in rows[0]
-    assert len(rows) == 4
-    amount_column = rows[0].index("补助金额（元）")
-    assert sorted(r[amount_column] for r in rows[1:]) == sorted(d["amount"] for d in decided)
-    assert all(r[rows[0].index("收款工会")] == world.unions["power"]["name"] for r in rows[1:])
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
+    assert rows[header][:6] == ["序号", "户名", "开户行", "账号", "金额（元）", "笔数"]
+    (line,) = rows[header + 1:rows.index(["明细"]) - 2]  # one payee: one line, then 合计
+    assert line[3:7] == ["0271001234567890", batch["total"], "3", power["name"]]
+    assert rows[header + 2][0] == "合计" and rows[header + 2][4] == batch["total"]
+    detail = rows[rows.index(["明细"]) + 1:]
+    amount_column = detail[0].index("补助金额（元）")
+    assert sorted(r[amount_column] for r in detail[1:]) == sorted(d["amount"] for d in decided)
+    assert all(r[detail[0].index("收款单位")] == power["name"] for r in detail[1:])
 
     # a grant in a batch cannot be cancelled; the batch is paid once
     in_batch = admin.post("/api/v1/subsidies/%d/cancel" % decided[0]["id"], {"reason": "测试"})
     assert in_batch.status_code == 409
-    paid = finance.post("/api/v1/disbursements/%d/pay" % batch["id"], {"reference": "BANK-001"})
+    own = finance.post("/api/v1/disbursements/%d/pay" % batch["id"], {"reference": "BANK-001"})
+    assert own.status_code == 403  # its creator: a second person confirms every payment
+    second = world.as_user("finance2")
+    paid = second.post("/api/v1/disbursements/%d/pay" % batch["id"], {"reference": "BANK-001"})
     assert paid.status_code == 200, paid.text
-    assert paid.json()["status"] == "paid" and paid.json()["paid_by"] == "finance"
-    twice = finance.post("/api/v1/disbursements/%d/pay" % batch["id"], {"reference": "BANK-002"})
+    assert paid.json()["status"] == "paid" and paid.json()["paid_by"] == "finance2"
+    twice = second.post("/api/v1/disbursements/%d/pay" % batch["id"], {"reference": "BANK-002"})
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "CONFLICT"
 
     for decision in decided:

@@ -216,11 +216,20 @@ def test_a_union_never_gets_more_than_its_yearly_cap(world):
     assert other_year[0]["reason"] == "no_fund"  # a new year, but no fund for 2043
 
 
+def registered_venue(admin, name, county, kind):
+    answer = admin.post("/api/v1/venues", {"name": name, "kind": kind, "county": county})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
 def test_a_rated_venue_gets_one_decision_per_period(world):
     admin = world.system.client()
     year = 2044
     fund = open_fund(admin, year, "200000.00", policy="venue")
-    good, poor, remote = next(VENUE_IDS), next(VENUE_IDS), next(VENUE_IDS)
+    # the two that are paid are registered (a payee is set on a venue the library knows)
+    good = registered_venue(admin, "甘州区职工书屋 %d" % year, "甘州区", "book_house")
+    poor = next(VENUE_IDS)
+    remote = registered_venue(admin, "肃南驿站书角 %d" % year, SUNAN, "rest_station_corner")
     first = evaluation(good, str(year), host_union_id=world.unions["power"]["id"])
     publish(world.system, first, times=2)
     publish(world.system, evaluation(good, str(year)))               # same period again
@@ -255,9 +264,16 @@ def test_a_rated_venue_gets_one_decision_per_period(world):
     assert fund["granted"] == "29680.00"
     assert admin.get("/api/v1/funds/%d/reconciliation" % fund["id"]).json()["consistent"]
 
+    for venue in (good, remote):  # a venue is paid itself, on its own account
+        payee = world.as_user("finance").put("/api/v1/payees/venue/%d" % venue, {
+            "account_name": "阵地 %d" % venue, "bank": "中国农业银行张掖分行",
+            "account_number": "6228 4800 %08d" % venue})
+        assert payee.status_code == 200, payee.text
     batch = world.as_user("finance").post("/api/v1/disbursements", {"fund_id": fund["id"]})
     assert batch.status_code == 201 and batch.json()["count"] == 3
-    paid = world.as_user("finance").post("/api/v1/disbursements/%d/pay" % batch.json()["id"], {})
+    assert [line["count"] for line in batch.json()["lines"]] == [2, 1]
+    paid = world.as_user("finance2").post("/api/v1/disbursements/%d/pay" % batch.json()["id"],
+                                          {})
     assert paid.status_code == 200
     stats = admin.get("/api/v1/subsidies/stats", year=year).json()
     assert stats["venues"]["granted"] == "29680.00" and stats["venues"]["paid"] == "29680.00"

@@ -80,6 +80,8 @@ def test_decisions_are_counted_by_outcome_not_amount(tier):
     approve(tier, 2)        # 150.00 left: declined, budget exhausted
     service = tier.worker(Service)
     (granted,) = service.list_subsidies({"activity_id": 1})["items"]
+    service.put_payee("union", 3, {"account_name": "甘州区某工会", "bank": "工行甘州支行",
+                                   "account_number": "6222000011112222"}, "甘州区某工会", "finance1")
     batch = service.create_batch({"fund_id": granted["fund_id"]}, "finance1")
     service.pay_batch(batch["id"], {"reference": "BANK-1"}, "finance2")
     after = scrape(tier)

@@ -20,4 +20,5 @@ from services.subsidies.contract.funds import *  # noqa: F401,F403
 from services.subsidies.contract.decisions import *  # noqa: F401,F403
 from services.subsidies.contract.policies import *  # noqa: F401,F403
 from services.subsidies.contract.disbursement import *  # noqa: F401,F403
+from services.subsidies.contract.payees import *  # noqa: F401,F403
 from services.subsidies.contract.statistics import *  # noqa: F401,F403
