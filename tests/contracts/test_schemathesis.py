@@ -32,7 +32,8 @@ KNOWN_RULES = {
     "change_union": "parent_id: the city federation has no parent / level rules",
     "create_user": "union_id names no union: 422",
     "change_user": "union_id names no union: 422",
-    "create_batch": "fund_id names no fund: 422",
+    "create_batch": "fund_id names no fund: 422; approved_to on or after approved_from",
+    "preview_batch": "fund_id names no fund: 422; approved_to on or after approved_from",
     "lend": "borrower_id names no worker: 422",
     "register_venue": "host_union_id names no union: 422",
     "send_reminder": "union_ids must name grassroots unions of the county: 422 naming the others",
@@ -51,6 +52,10 @@ KNOWN_RULES = {
     "list_books": "isbn: the ISBN-10/13 check digit",
     "list_copies": "isbn: the ISBN-10/13 check digit",
     "close_venue": "reason must not be blank: \\u0085 alone (the schema has no pattern)",
+    "return_line": "reason must not be blank once stripped (the schema has no pattern)",
+    "reverse_subsidy": "reason must not be blank once stripped (the schema has no pattern)",
+    "put_payee": "account_name and bank not blank once stripped (at most 100, no control "
+                 "characters); account_number 8-30 digits once spaces are removed",
     # rules of time and of the report
     "publish_policy": "effective_from must be today or later",
     "evaluate_venue": "a period that has not begun yet cannot be evaluated",
@@ -58,6 +63,7 @@ KNOWN_RULES = {
                        "an evidence item gives url or evidence_id, not both, not neither",
     "change_activity": "an evidence item gives url or evidence_id, not both, not neither",
     "loan_statistics": "date_to on or after date_from",
+    "list_activities": "held_to on or after held_from",
     "idle_venues": "date_to at most three years after date_from",
 }
 
