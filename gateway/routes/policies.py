@@ -48,7 +48,7 @@ class PolicyRoutes:
            summary="Withdraw a published version before its effective date: a draft again "
                    "(409 once it is in force)")
     def withdraw_policy(self, call, kind, version):
-        return self._rpc("subsidies", "withdraw_policy", kind, version, call.user.username)
+        return self._rpc("subsidies", "withdraw_policy", kind, version)
 
     @route("GET", "/api/v1/policies/<kind>/<int:version>/text", roles=policy.ANY_SIGNED_IN,
            response=c.PolicyTextOut,

@@ -6,6 +6,7 @@ approvals get.
 """
 import copy
 import itertools
+import threading
 from datetime import timedelta
 
 from sqlalchemy import create_engine, text
@@ -358,3 +359,35 @@ def test_a_version_reads_as_the_federation_publishes_it(world):
     assert draft["status"] == "draft" and "草案" in draft["articles"][-1]
     assert finance.get("/api/v1/policies/venue/1/text").json()["table"]["columns"][0] == "阵地类型"
     assert finance.get("/api/v1/policies/activity/99/text").status_code == 404
+
+
+def test_publications_at_the_same_moment_keep_the_order(world):
+    """Two finance users publish two drafts at once with dates that only one order allows:
+    exactly one is accepted, whichever comes first, every time."""
+    clients = [world.as_user("finance"), world.as_user("finance2")]
+    for round_ in range(4):
+        low, high = [clients[0].post("/api/v1/policies", {
+            "kind": "activity", "document": DIFFERENTIATED_ACTIVITY_POLICY}).json()["version"]
+            for _ in range(2)]
+        base = local_today() + timedelta(days=100 + 100 * round_)
+        # the lower version on the later date, the higher one on the earlier date
+        bodies = [(low, base + timedelta(days=20)), (high, base + timedelta(days=10))]
+        barrier = threading.Barrier(2)
+        answers = [None, None]
+
+        def publish_one(index):
+            version, day = bodies[index]
+            barrier.wait()
+            answers[index] = clients[index].post(
+                "/api/v1/policies/activity/%d/publish" % version,
+                {"effective_from": day.isoformat()}).status_code
+        threads = [threading.Thread(target=publish_one, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 422], answers
+        published = {v: p for v, p in versions(clients[0], "activity").items()
+                     if p["status"] == "published"}
+        dates = [published[v]["effective_from"] for v in sorted(published)]
+        assert dates == sorted(dates) and len(set(dates)) == len(dates)

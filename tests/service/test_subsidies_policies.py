@@ -140,22 +140,22 @@ def test_a_future_version_can_be_withdrawn_and_is_then_never_used(tier, service)
     service.publish_policy("activity", v3, {"effective_from": days(5)}, "f")
     assert service.dry_run("activity", {"approved_on": days(5),
                                         "activity": FACTS})["policy_version"] == 3
-    withdrawn = service.withdraw_policy("activity", v3, "f")
+    withdrawn = service.withdraw_policy("activity", v3)
     assert (withdrawn["status"], withdrawn["effective_from"], withdrawn["published_by"]) == (
         "draft", None, None)
     assert service.dry_run("activity", {"approved_on": days(5),
                                         "activity": FACTS})["policy_version"] == 1
     with pytest.raises(Conflict):  # a draft has nothing to withdraw
-        service.withdraw_policy("activity", v3, "f")
+        service.withdraw_policy("activity", v3)
     with pytest.raises(Conflict) as in_force:  # version 1 is in force, and stays
-        service.withdraw_policy("activity", 1, "f")
+        service.withdraw_policy("activity", 1)
     assert "effective_from" in in_force.value.details
     today = service.publish_policy("activity", v3, {"effective_from": days(0)}, "f")
     assert today["in_force"]
     with pytest.raises(Conflict):  # in force from today: approvals may have used it
-        service.withdraw_policy("activity", v3, "f")
+        service.withdraw_policy("activity", v3)
     with pytest.raises(NotFound):
-        service.withdraw_policy("activity", 99, "f")
+        service.withdraw_policy("activity", 99)
     assert tier.outbox() == []
 
 

@@ -299,7 +299,9 @@ def policy_in_force(versions, on_date):
 
     versions: (version, effective_from or None for a draft). The highest published
     version whose effective date is on or before the date; an approval older than every
-    version takes the first published one.
+    version takes the first published one. Publications keep dates strictly increasing
+    with versions (domain.policies.publication_problems), so that this is also the
+    version with the latest such date: one version a date, every version applies.
     """
     published = sorted((v, d) for v, d in versions if d is not None)
     if not published:

@@ -51,10 +51,10 @@ class PolicyEntrypoints:
         _check_effective(data["effective_from"])
         with self.db.unit_of_work() as uow:
             session = uow.session
-            published = _lock_versions(session, data["kind"])
+            versions = _lock_versions(session, data["kind"])
             latest = session.scalar(select(func.max(Policy.version))
                                     .where(Policy.kind == data["kind"])) or 0
-            _check_order(published, latest + 1, data["effective_from"])
+            _check_order(versions, latest + 1, data["effective_from"])
             now = utcnow()
             published = data["effective_from"] is not None
             policy = Policy(kind=data["kind"], version=latest + 1,
@@ -75,21 +75,22 @@ class PolicyEntrypoints:
         _check_effective(data["effective_from"])
         with self.db.unit_of_work() as uow:
             session = uow.session
-            published = _lock_versions(session, kind)
+            versions = _lock_versions(session, kind)
             policy = _policy(session, kind, version, lock=True)
             if policy.effective_from is not None:
                 raise Conflict("this version is published already",
                                {"effective_from": policy.effective_from.isoformat()})
-            _check_order(published, version, data["effective_from"])
+            _check_order(versions, version, data["effective_from"])
             policy.effective_from = data["effective_from"]
             policy.published_at, policy.published_by = utcnow(), actor
             session.flush()
             return _policy_answer(session, policy)
 
     @rpc
-    def withdraw_policy(self, kind, version, actor):
+    def withdraw_policy(self, kind, version):
         """A published version back to a draft, before its effective date (approvals have
-        never used it then; from that day on it is in force and stays)."""
+        never used it then; from that day on it is in force and stays). Who withdrew it is
+        in the gateway's audit log."""
         with self.db.unit_of_work() as uow:
             session = uow.session
             _lock_versions(session, kind)
