@@ -276,7 +276,8 @@ def validate_policy(kind, document):
                 errors.setdefault(where + ".type", []).append(
                     "must come after the %s rule" % FIRST_AMOUNT_RULE[kind])
     if amount_rules == 0 and not any(k.startswith("document.rules.") for k in errors):
-        errors["document.rules"] = ["a %s policy needs a %s rule" % (kind, FIRST_AMOUNT_RULE[kind])]
+        errors["document.rules"] = ["a %s policy needs a %s rule" % (
+            kind, FIRST_AMOUNT_RULE[kind])]
     return errors
 
 
