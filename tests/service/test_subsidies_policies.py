@@ -277,3 +277,20 @@ def test_a_versions_text_and_a_draft_hidden_from_readers(service):
     with pytest.raises(NotFound):
         service.policy_text("activity", 2, True)
     assert service.policy_text("venue", 1, True)["status"] == "published"
+
+
+@pytest.mark.xfail(strict=True, reason="needs decisions.py's _decide_activity to add "
+                   "union_history(session, facts['union_id']) to its inputs (issue 19)")
+def test_a_decision_knows_the_unions_history_for_a_first_time_bonus(tier, service):
+    bonus = copy.deepcopy(domain.DEFAULT_ACTIVITY_POLICY)
+    bonus["rules"].insert(2, {"type": "first_time_bonus", "amount": "100.00"})
+    service.upload_policy({"kind": "activity", "effective_from": days(0),
+                           "document": bonus}, "f")
+    service.create_fund({"name": "fund", "year": YEAR, "policy": "activity",
+                         "budget": "10000.00"})
+    first = decide(tier, activity_id=1, union_id=11)
+    again = decide(tier, activity_id=2, union_id=11)
+    assert (first["amount"], again["amount"]) == ("450.00", "350.00")
+    for subsidy in (first, again):
+        dry = service.dry_run("activity", {"activity_id": subsidy["activity_id"]})
+        assert dry["amount"] == subsidy["amount"]

@@ -315,7 +315,6 @@ def _put(errors, key, messages):
         errors.setdefault(key, []).extend(messages)
 
 
-
 def publication_problems(published, version, effective_from):
     """Why `version` may not take effect on effective_from, or [] when it may.
 
