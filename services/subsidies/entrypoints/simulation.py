@@ -2,6 +2,7 @@
 activity decisions and the funds they drew on are read in one session, then the pure
 simulation (domain.simulation) runs in a thread of the pool, as a year of decisions is
 seconds of work that must not hold the hub (and no transaction is held across it)."""
+import eventlet
 from eventlet import tpool
 from sqlalchemy import func, select
 
@@ -18,6 +19,7 @@ from services.subsidies.repository import GRANTED_OR_PAID
 CASE_COLUMNS = (Subsidy.id, Subsidy.activity_id, Subsidy.activity_title, Subsidy.union_id,
                 Subsidy.county, Subsidy.tier, Subsidy.year, Subsidy.fund_id, Subsidy.status,
                 Subsidy.reason, Subsidy.amount_fen, Subsidy.inputs)
+CHUNK = 500  # rows read between two turns of the hub
 NAMES = {"by_tier": contract.TIER_NAMES, "by_category": contract.CATEGORY_NAMES,
          "by_season": activities.SEASON_NAMES}
 
@@ -62,12 +64,16 @@ def period_cases(session, data):
     else:
         query = query.where(Subsidy.approved_on >= data["from_"],
                             Subsidy.approved_on <= data["to"])
-    return [simulation.Case(
-        subsidy_id=row.id, activity_id=row.activity_id, title=row.activity_title,
-        union_id=row.union_id, county=row.county, tier=row.tier, year=row.year,
-        fund_id=row.fund_id, status=row.status, reason=row.reason,
-        amount=row.amount_fen if row.status in GRANTED_OR_PAID else 0,
-        inputs=row.inputs or {}) for row in session.execute(query)]
+    cases = []
+    for rows in session.execute(query).partitions(CHUNK):
+        cases += [simulation.Case(
+            subsidy_id=row.id, activity_id=row.activity_id, title=row.activity_title,
+            union_id=row.union_id, county=row.county, tier=row.tier, year=row.year,
+            fund_id=row.fund_id, status=row.status, reason=row.reason,
+            amount=row.amount_fen if row.status in GRANTED_OR_PAID else 0,
+            inputs=row.inputs or {}) for row in rows]
+        eventlet.sleep(0)  # a year of rows (their JSON decoded) must not hold the hub
+    return cases
 
 
 def fund_rooms(session, cases):
