@@ -63,6 +63,8 @@ KNOWN_RULES = {
                        "an evidence item gives url or evidence_id, not both, not neither",
     "change_activity": "an evidence item gives url or evidence_id, not both, not neither",
     "loan_statistics": "date_to on or after date_from",
+    "simulate_policy": "a year, or from and to (from on or before to), not both; venue "
+                       "policies are not simulated",
     "list_activities": "held_to on or after held_from",
     "idle_venues": "date_to at most three years after date_from",
 }
