@@ -136,8 +136,8 @@ def test_the_days_digest_lands_once_with_the_days_figures(world, day):
 
 
 def test_a_decision_after_the_digest_went_waits_for_the_next_one(world, day):
-    sent = notify_rpc(world.system, "finance_digest", {"day": day["day"]})
-    assert sent["sent"] is True
+    sent = notify_rpc(world.system, "send_finance_digest", {"day": day["day"]}, "ops")
+    assert sent["sent"] is True  # (sent by the test before, or now)
     approve_over_http(world, "ua_school", "school", "rev_linze", "汇总之后的活动")
     next_day = (date.fromisoformat(day["day"]) + timedelta(days=1)).isoformat()
     following = wait_for(lambda: (lambda d: d if d["decisions"] == 1 else None)(
@@ -145,3 +145,44 @@ def test_a_decision_after_the_digest_went_waits_for_the_next_one(world, day):
         "the next day's count")
     assert following["sent"] is False and following["granted"] == "350.00"
     assert notify_rpc(world.system, "finance_digest", {"day": day["day"]}) == sent
+
+
+def granted_event(world, county, n):
+    return make_envelope("subsidy_granted", {
+        "subsidy_id": 9_000_000 + n, "activity_id": 9_000_000 + n, "activity_title": "并发",
+        "union_id": world.unions["power"]["id"], "county": county, "tier": "grassroots",
+        "fund_id": world.fund["id"], "status": "granted", "amount": "1.00", "reason": None,
+        "policy_version": 1, "explanation": []}, "subsidies", "test-notify-digest-race")
+
+
+def counted(world, day, county):
+    facts = notify_rpc(world.system, "finance_digest", {"day": day})
+    return next((c["granted_count"] for c in facts["by_county"] if c["county"] == county), 0)
+
+
+def test_decisions_folded_while_the_digest_goes_are_each_counted_once(world, day):
+    """Decisions arrive (at two notify processes) while the digest of their day is sent:
+    each counts in that digest or in the next day's, never in both, never in neither."""
+    county, total = "高台县", 200
+    # today's digest has gone (if an earlier test did not send it, now): what arrives now
+    # counts in the next day's, which is sent while they arrive
+    assert notify_rpc(world.system, "send_finance_digest", {"day": day["day"]})["sent"]
+    first = (date.fromisoformat(day["day"]) + timedelta(days=1)).isoformat()
+    second = (date.fromisoformat(day["day"]) + timedelta(days=2)).isoformat()
+    with ThreadPoolExecutor(1) as pool:
+        publishing = pool.submit(lambda: [publish(world.system, granted_event(world, county, n))
+                                          for n in range(total)])
+        wait_for(lambda: counted(world, first, county) >= 5, 30, "the first decisions counted")
+        sent = notify_rpc(world.system, "send_finance_digest", {"day": first}, "ops")
+        publishing.result()
+    assert sent["sent"] is True
+    in_sent = next(c["granted_count"] for c in sent["by_county"] if c["county"] == county)
+    wait_for(lambda: in_sent + counted(world, second, county) == total, 60,
+             "every decision counted, in the digest that went or in the next")
+    assert 5 <= in_sent < total  # the digest went while decisions were still arriving
+    # what went is what the day's figures hold: nothing was added to them after
+    assert count_rows(world.system, "notify", "digest_figures", "day = :d AND county = :c "
+                      "AND granted_count = :n", {"d": date.fromisoformat(first), "c": county,
+                                                 "n": in_sent}) == 1
+    assert count_rows(world.system, "notify", "notifications",
+                      "event_type = 'finance_digest'") == 2
