@@ -173,7 +173,8 @@ def stats_county(user, county):
     """The county a year's statistics are for: a county reviewer's own (the default;
     another county is 403); finance and the city any, or none for the whole city."""
     if user.role == "county_reviewer":
-        if county not in (None, user.county):
+        # a reviewer without a county (a user set up wrong) must not read the whole city
+        if not user.county or county not in (None, user.county):
             raise forbidden("a county reviewer sees only its own county's figures")
         return user.county
     return county
