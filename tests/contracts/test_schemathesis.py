@@ -45,7 +45,8 @@ KNOWN_RULES = {
     # a body or query the schema leaves open
     "upload_policy": "document needs name and rules (the schema says only: an object)",
     "set_evaluation_scheme": "criteria need every criterion; bands one per rating",
-    "list_subsidies": "give activity_id or venue_id (both optional in the schema)",
+    "list_subsidies": "give activity_id or venue_id, or year; not both (all optional in the "
+                      "schema)",
     # an ISBN's check digit: the pattern says 10 or 13 digits, the checksum it cannot say
     "add_book": "isbn: the ISBN-10/13 check digit",
     "add_holdings": "isbn: the ISBN-10/13 check digit",
