@@ -163,3 +163,51 @@ def library_scope(user, filters, own_key="borrower_id"):
     elif user.role == "county_reviewer":
         pin("county", user.county, "a county reviewer sees only its own county")
     return scoped
+
+
+# figures by role: statistics, a year's decisions, a union's year (issue 18) ---------------
+FIGURE_READERS = ("city_admin", "finance", "county_reviewer")
+
+
+def stats_county(user, county):
+    """The county a year's statistics are for: a county reviewer's own (the default;
+    another county is 403); finance and the city any, or none for the whole city."""
+    if user.role == "county_reviewer":
+        # a reviewer without a county (a user set up wrong) must not read the whole city
+        if not user.county or county not in (None, user.county):
+            raise forbidden("a county reviewer sees only its own county's figures")
+        return user.county
+    return county
+
+
+def year_scope(user, filters):
+    """A year's decisions as the caller may see them: a union admin its own union's (the
+    default; another's is 403), a county reviewer its county's (a union_id is checked
+    against the union's county by the caller: see require_union_figures)."""
+    scoped = dict(filters)
+    if user.role == "union_admin":
+        if scoped.get("union_id", user.union_id) != user.union_id:
+            raise forbidden("a union admin sees only its own union's decisions")
+        scoped["union_id"] = user.union_id
+    elif user.role == "county_reviewer":
+        scoped["county"] = user.county
+    return scoped
+
+
+def require_own_union(user, union_id):
+    """A union admin asks of its own union only (checked before any look-up)."""
+    if user.role == "union_admin" and union_id != user.union_id:
+        raise forbidden("a union admin sees only its own union's decisions")
+
+
+def require_union_figures(user, union):
+    """A union's decisions and figures: its admins, its county's reviewer, finance and
+    the city."""
+    if user.role in MONEY:
+        return
+    if user.role == "union_admin" and union["id"] == user.union_id:
+        return
+    if user.role == "county_reviewer" and union["county"] == user.county:
+        return
+    raise forbidden("a union's figures are for its admins, its county's reviewer, finance "
+                    "and the city")

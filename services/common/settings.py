@@ -98,6 +98,11 @@ class Settings:
     webhook_timeout_seconds: float = 5.0  # connect and read, each
     webhook_disable_after: int = 20  # consecutive failed tries; 0 = never disable
     webhook_allow_hosts: list[str] = field(default_factory=list)  # private host:port targets
+    # notify: finance's daily digest of subsidy decisions (docs/notify.md): sent at this
+    # local hour (0..23; 0 is the midnight that ends the day), covering the 24 hours
+    # before it; the timer looks every so many seconds whether a digest is due
+    finance_digest_hour: int = 18
+    finance_digest_check_seconds: float = 60.0
 
     def host_of(self, process_name):
         if self.http_host:

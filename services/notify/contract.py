@@ -12,9 +12,9 @@ from services.common.schema import County, Strict, StrictBoolean, UtcDateTime
 from services.notify.events import (  # noqa: F401  (re-exported: part of the contract)
     CONSUMED, NOTIFICATION_FAILED, NotificationFailed)
 from services.notify.words import (  # noqa: F401  (re-exported: part of the contract)
-    CHANNEL_NAMES, CHANNELS, CRITICAL, DEFAULT_LANGUAGE, DELIVERY_CHANNELS,
-    DELIVERY_STATUS_NAMES, DELIVERY_STATUSES, EVENT_TYPES, INBOX_TYPES, LANGUAGE_NAMES,
-    LANGUAGES, NOTICE_TYPES, ROLES, USER_CHANNELS)
+    CHANNEL_NAMES, CHANNELS, CHOOSABLE_TYPES, CRITICAL, DEFAULT_LANGUAGE, DELIVERY_CHANNELS,
+    DELIVERY_STATUS_NAMES, DELIVERY_STATUSES, DIGEST_TYPES, EVENT_TYPES, INBOX_TYPES,
+    LANGUAGE_NAMES, LANGUAGES, NOTICE_TYPES, ROLES, USER_CHANNELS)
 
 WEBHOOK_EVENT_TYPES = EVENT_TYPES  # a subscriber may hear of every event notify hears of
 _WHEN = {"type": "string", "format": "date-time"}
@@ -40,7 +40,8 @@ class Identity(Strict):
 class InboxFilter(Strict):
     unread = fields.Boolean(load_default=False)
     event_type = fields.String(validate=validate.OneOf(INBOX_TYPES), metadata={
-        "description": "an event type, or a notice type (coverage_reminder)"})
+        "description": "an event type, a notice type (coverage_reminder) or a digest "
+                       "(finance_digest)"})
 
 
 class MarkReadIn(Strict):
@@ -82,7 +83,7 @@ class PreferencesIn(Strict):
     """Any subset: an email address (null removes it), a language, channels per event type."""
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     language = fields.String(validate=validate.OneOf(LANGUAGES))
-    channels = fields.Dict(keys=fields.String(validate=validate.OneOf(EVENT_TYPES)),
+    channels = fields.Dict(keys=fields.String(validate=validate.OneOf(CHOOSABLE_TYPES)),
                            values=fields.Nested(ChannelChoice))
 
 
@@ -197,7 +198,7 @@ class WebhookList(Strict):
 class DeliveryFilter(Strict):
     status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
     channel = fields.String(validate=validate.OneOf(DELIVERY_CHANNELS))
-    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES + DIGEST_TYPES))
     event_id = fields.String(validate=validate.Length(1, 64))
 
 
@@ -264,3 +265,35 @@ class ReminderOut(Strict):
     county = fields.String()
     sent_by = fields.String()
     sent_at = _when()
+
+
+# finance's daily digest -----------------------------------------------------------------
+class DigestIn(Strict):
+    """send_finance_digest(payload, actor) and finance_digest(payload): a day's digest."""
+    day = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the digest's day; none: the one being counted now"})
+
+
+class DigestFigures(Strict):
+    granted_count = fields.Integer()
+    granted = fields.String(metadata={"description": "yuan granted, e.g. \"290.00\""})
+    declined_count = fields.Integer()
+    cancelled_count = fields.Integer(metadata={"description": "grants withdrawn"})
+
+
+class DigestCounty(DigestFigures):
+    county = fields.String()
+
+
+class DigestOut(DigestFigures):
+    """A day's digest: the decisions made from window_start up to window_end (local time,
+    with its offset), in all and by county, venue subsidies apart as well."""
+    day = fields.String(metadata={"description": "the digest's day, YYYY-MM-DD"})
+    window_start = fields.String()
+    window_end = fields.String()
+    decisions = fields.Integer()
+    venues = fields.Nested(DigestFigures, allow_none=True)
+    by_county = fields.List(fields.Nested(DigestCounty))
+    sent = fields.Boolean()
+    sent_at = _when(allow_none=True)
+    sent_by = fields.String(allow_none=True)

@@ -6,9 +6,10 @@ import hashlib
 import hmac
 
 from services.library import contract as library_contract
+from services.notify import digest
 from services.notify.words import (  # noqa: F401  (one definition each, in words.py)
-    CHANNELS, CRITICAL, DEFAULT_LANGUAGE, EVENT_TYPES, INBOX_TYPES, LANGUAGES, NOTICE_TYPES,
-    USER_CHANNELS)
+    CHANNELS, CHOOSABLE_TYPES, CRITICAL, DEFAULT_LANGUAGE, DIGEST_TYPES, EVENT_TYPES,
+    INBOX_TYPES, LANGUAGES, NOTICE_TYPES, USER_CHANNELS)
 
 # event type -> audiences, each (kind, the data field whose value is the key; "=x" is x)
 AUDIENCES = {
@@ -16,13 +17,18 @@ AUDIENCES = {
     "activity_approved": [("union_admins", "union_id")],
     "activity_rejected": [("union_admins", "union_id")],
     "activity_returned": [("union_admins", "union_id")],
-    "subsidy_granted": [("union_admins", "union_id"), ("role", "=finance")],
-    "subsidy_declined": [("union_admins", "union_id"), ("role", "=finance")],
+    # finance hears of decisions in its daily digest (digest.py), not one by one
+    "subsidy_granted": [("union_admins", "union_id")],
+    "subsidy_declined": [("union_admins", "union_id")],
     "subsidy_paid": [("union_admins", "union_id")],
     "fund_threshold_reached": [("role", "=finance"), ("role", "=city_admin")],
     "venue_evaluated": [("union_admins", "host_union_id")],
-    "venue_subsidy_decided": [("union_admins", "host_union_id"), ("role", "=finance")],
+    "venue_subsidy_decided": [("union_admins", "host_union_id")],
     "venue_subsidy_paid": [("union_admins", "host_union_id")],
+    # not finance: finance itself records a returned line (and its subsidies are back in
+    # the next batch's pool) and reverses a subsidy; a venue paid itself has no union told
+    "payment_returned": [("union_admins", "union_id")],
+    "subsidy_reversed": [("union_admins", "union_id")],
 }
 
 REASONS = {
@@ -73,6 +79,14 @@ TEMPLATES = {
             "\n计算明细：\n{lines}"),
         "venue_subsidy_paid": ("阵地补助已拨付",
                                "阵地“{venue_name}”{period}的{purpose_text}补助 {amount} 元已拨付。"),
+        "payment_returned": (
+            "拨付款被银行退回",
+            "拨付给“{payee_name}”的 {amount} 元（{count} 项补助，拨付批次 {batch_id}）被银行"
+            "退回。原因：{reason}。这些补助已恢复为待拨付，将随下一批次重新拨付；如银行账户"
+            "信息有误，请及时联系财务更正。"),
+        "subsidy_reversed": (
+            "补助已撤回（退款）",
+            "“{activity_title}”已拨付的补助 {amount} 元已撤回（退款）。原因：{reason}。"),
     },
     "en": {
         "activity_reported": (
@@ -112,6 +126,16 @@ TEMPLATES = {
         "venue_subsidy_paid": ("Venue subsidy paid",
                                "The {purpose_text} subsidy of {amount} yuan for the venue "
                                "\"{venue_name}\" ({period}) has been paid."),
+        "payment_returned": (
+            "Payment returned by the bank",
+            "The payment of {amount} yuan to \"{payee_name}\" ({count} subsidies, "
+            "disbursement batch {batch_id}) was returned by the bank. Reason: {reason}. "
+            "The subsidies are waiting to be paid again with the next batch; if the bank "
+            "details are wrong, please tell finance."),
+        "subsidy_reversed": (
+            "Subsidy reversed (refunded)",
+            "The paid subsidy of {amount} yuan for \"{activity_title}\" was reversed "
+            "(refunded). Reason: {reason}."),
     },
 }
 
@@ -195,8 +219,11 @@ def render(event_type, data, language=DEFAULT_LANGUAGE):
     """(title, body) of an event's notification in a language (zh-CN when unknown)."""
     language = language if language in TEMPLATES else DEFAULT_LANGUAGE
     title, body = (TEMPLATES[language].get(event_type)
-                   or NOTICE_TEMPLATES[language][event_type])
+                   or NOTICE_TEMPLATES[language].get(event_type)
+                   or digest.TEMPLATES[language][event_type])
     values = {key: ("" if value is None else value) for key, value in data.items()}
+    if event_type in DIGEST_TYPES:
+        values.update(digest.values(data, language))
     month = data.get("month")
     values["month_name"] = (MONTH_NAMES[month - 1] if isinstance(month, int)
                             and 1 <= month <= 12 else "")
@@ -209,8 +236,9 @@ def render(event_type, data, language=DEFAULT_LANGUAGE):
     reason = data.get("reason")
     values["reason_text"] = REASONS[language].get(reason, reason or "")
     rating = data.get("rating")
-    values["rating_text"] = (data.get("rating_name") if language == "zh-CN" and
-                             data.get("rating_name") else RATINGS[language].get(rating, rating or ""))
+    values["rating_text"] = (data.get("rating_name")
+                             if language == "zh-CN" and data.get("rating_name")
+                             else RATINGS[language].get(rating, rating or ""))
     values["max_line"] = ("/%s" % data["max_total"]) if data.get("max_total") else ""
     values["purpose_text"] = PURPOSES[language].get(data.get("purpose"), data.get("purpose") or "")
     values["status_text"] = DECISIONS[language].get(data.get("status"), data.get("status") or "")

@@ -25,7 +25,8 @@ CONSUMED = (
     activity_events.RETURNED, subsidy_events.SUBSIDY_GRANTED, subsidy_events.SUBSIDY_DECLINED,
     subsidy_events.SUBSIDY_PAID, subsidy_events.FUND_THRESHOLD_REACHED,
     subsidy_events.VENUE_SUBSIDY_DECIDED, subsidy_events.VENUE_SUBSIDY_PAID,
-    library_events.VENUE_EVALUATED,
+    library_events.VENUE_EVALUATED, subsidy_events.PAYMENT_RETURNED,
+    subsidy_events.SUBSIDY_REVERSED,
 )
 subscribe("notify", *CONSUMED)
 

@@ -9,3 +9,5 @@ PENDING = Gauge("cm_notification_deliveries_pending",
                 "Email and webhook deliveries waiting to be sent", ["channel"])
 WEBHOOKS_DISABLED = Gauge("cm_webhook_subscriptions_disabled",
                           "Webhook subscriptions disabled (by ops or after failures)")
+DIGESTS_SENT = Counter("cm_finance_digests_sent_total",
+                       "Finance's daily digests of subsidy decisions sent (one per day)")

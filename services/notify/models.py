@@ -1,5 +1,5 @@
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.tables import messaging_tables
@@ -147,3 +147,30 @@ class Reminder(Base):
         Index("uq_reminders_sender_request_key", "sent_by", "request_key", unique=True),
         Index("ix_reminders_county_month", "county", "year", "month"),
     )
+
+
+class DigestDay(Base):
+    """A day of finance's digest (services/notify/digest.py): its row is locked while a
+    decision is folded into the day and while the digest is sent, so that a decision lands
+    in a digest not sent yet (the next day's when this one has gone) and the digest is
+    sent once, whatever the replicas, restarts and repeated calls."""
+    __tablename__ = "digest_days"
+    day = mapped_column(Date, primary_key=True)
+    sent_at = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # or "timer"
+    # the notice's own id: its notifications and deliveries carry it
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
+    facts: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON, as sent
+
+
+class DigestFigure(Base):
+    """The decisions of a digest's day in one county, for activities or venues: folded in
+    by the decision's event handler, in the unit of work that claims the event."""
+    __tablename__ = "digest_figures"
+    day = mapped_column(Date, ForeignKey("digest_days.day"), primary_key=True)
+    county: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16), primary_key=True)  # activity | venue
+    granted_count: Mapped[int] = mapped_column(Integer, default=0)
+    granted_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    declined_count: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_count: Mapped[int] = mapped_column(Integer, default=0)  # grants withdrawn

@@ -6,15 +6,24 @@ them). Pure: nothing imported."""
 EVENT_TYPES = (
     "activity_reported", "activity_approved", "activity_rejected", "activity_returned",
     "subsidy_granted", "subsidy_declined", "subsidy_paid", "fund_threshold_reached",
-    "venue_evaluated", "venue_subsidy_decided", "venue_subsidy_paid",
+    "venue_evaluated", "venue_subsidy_decided", "venue_subsidy_paid", "payment_returned",
+    "subsidy_reversed",
 )
 # notices a person sends (not events): in-app only, to the audiences the sender names. No
 # broker queue, no webhook, no email and no preference (the choices list EVENT_TYPES only).
 # Their words are in domain.NOTICE_TEMPLATES; the inbox filters by either kind.
 NOTICE_TYPES = ("coverage_reminder",)
-INBOX_TYPES = EVENT_TYPES + NOTICE_TYPES
-# Subsidy decisions always reach the in-app inbox, whatever the user opted out of.
-CRITICAL = frozenset({"subsidy_granted", "subsidy_declined", "venue_subsidy_decided"})
+# digests notify itself sends on a timer (services/notify/digest.py): in-app to their
+# audience and by email to those who chose it (a preference like an event type's); no
+# broker queue and no webhook. Finance's daily digest of the day's subsidy decisions
+# replaces one notice per grant and decline.
+DIGEST_TYPES = ("finance_digest",)
+INBOX_TYPES = EVENT_TYPES + NOTICE_TYPES + DIGEST_TYPES
+CHOOSABLE_TYPES = EVENT_TYPES + DIGEST_TYPES  # those a user sets channels for
+# Subsidy decisions, and money a union was paid coming back (the bank returned it, or the
+# subsidy was reversed), always reach the in-app inbox, whatever the user opted out of.
+CRITICAL = frozenset({"subsidy_granted", "subsidy_declined", "venue_subsidy_decided",
+                      "payment_returned", "subsidy_reversed"})
 
 LANGUAGES = ("zh-CN", "en")
 LANGUAGE_NAMES = {"zh-CN": "简体中文", "en": "English"}

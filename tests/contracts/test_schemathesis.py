@@ -45,7 +45,8 @@ KNOWN_RULES = {
     # a body or query the schema leaves open
     "upload_policy": "document needs name and rules (the schema says only: an object)",
     "set_evaluation_scheme": "criteria need every criterion; bands one per rating",
-    "list_subsidies": "give activity_id or venue_id (both optional in the schema)",
+    "list_subsidies": "give activity_id or venue_id, or year; not both (all optional in the "
+                      "schema)",
     # an ISBN's check digit: the pattern says 10 or 13 digits, the checksum it cannot say
     "add_book": "isbn: the ISBN-10/13 check digit",
     "add_holdings": "isbn: the ISBN-10/13 check digit",
@@ -63,6 +64,8 @@ KNOWN_RULES = {
                        "an evidence item gives url or evidence_id, not both, not neither",
     "change_activity": "an evidence item gives url or evidence_id, not both, not neither",
     "loan_statistics": "date_to on or after date_from",
+    "simulate_policy": "a year, or from and to (from on or before to), not both; venue "
+                       "policies are not simulated",
     "list_activities": "held_to on or after held_from",
     "idle_venues": "date_to at most three years after date_from",
 }

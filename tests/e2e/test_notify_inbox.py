@@ -41,13 +41,12 @@ def test_each_event_reaches_its_audiences_and_no_one_else(world):
 
     approved = report(world, title="健步走活动")
     assert reviewer.post("/api/v1/activities/%d/approve" % approved["id"]).status_code == 200
-    notices(world.as_user("finance"), lambda n: n["event_type"] == "subsidy_granted"
-            and "健步走活动" in n["body"], "finance hears of the grant")
     notices(union_admin, lambda n: n["event_type"] == "subsidy_granted"
             and "健步走活动" in n["body"], "the union admins hear of the grant")
 
-    # the barrier above passed: nothing of it reached the other county or union
-    for username in ("rev_linze", "ua_school", "worker"):
+    # the barrier above passed: nothing of it reached the other county or union, and
+    # finance hears of grants in its daily digest, not one by one
+    for username in ("rev_linze", "ua_school", "worker", "finance"):
         bodies = [n["body"] for n in inbox(world.as_user(username), limit=500)["items"]]
         assert not any("甘州读书月分享会" in b or "健步走活动" in b for b in bodies), username
     assert inbox(other_reviewer)["total"] == len(inbox(other_reviewer, limit=500)["items"])
@@ -145,9 +144,13 @@ def test_english_readers_and_in_app_opt_outs(world):
         # the approval itself was muted in-app; the grant (critical) was not
         assert not [n for n in inbox(union_admin, limit=500)["items"]
                     if n["event_type"] == "activity_approved"]
-        # finance reads the same grant in Chinese
-        notices(world.as_user("finance"), lambda n: n["title"] == "活动补助已核定"
-                and "English Reading Club" in n["body"], "finance's Chinese notice")
+        # finance reads the day's digest, with the grant in its figures, in Chinese
+        with world.system.rpc(actor="ops") as cluster:
+            sent = cluster.notify.send_finance_digest({}, "ops")
+        assert sent["sent"] and sent["granted_count"] >= 1
+        notices(world.as_user("finance"), lambda n: n["title"] == "今日补助核定汇总（%s）"
+                % sent["day"] and "核定补助 %d 项" % sent["granted_count"] in n["body"],
+                "finance's Chinese digest")
     finally:
         union_admin.put("/api/v1/notifications/preferences", {
             "language": "zh-CN", "channels": {"activity_approved": {"in_app": True}}})

@@ -6,6 +6,7 @@ approvals get.
 """
 import copy
 import itertools
+import threading
 from datetime import timedelta
 
 from sqlalchemy import create_engine, text
@@ -278,3 +279,131 @@ def test_a_rated_venue_gets_one_decision_per_period(world):
     stats = admin.get("/api/v1/subsidies/stats", year=year).json()
     assert stats["venues"]["granted"] == "29680.00" and stats["venues"]["paid"] == "29680.00"
     assert stats["activities_subsidised"] == 0
+
+
+def test_versions_apply_in_order_and_a_future_one_can_be_withdrawn(world):
+    """Since the tests above: version 2 in force from today, version 3 from tomorrow."""
+    finance = world.as_user("finance")
+    today = local_today().isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    later = (local_today() + timedelta(days=2)).isoformat()
+    v4 = finance.post("/api/v1/policies", {"kind": "activity",
+                                           "document": DIFFERENTIATED_ACTIVITY_POLICY})
+    assert v4.status_code == 201 and v4.json()["version"] == 4
+    same_day = finance.post("/api/v1/policies/activity/4/publish", {"effective_from": tomorrow})
+    assert same_day.status_code == 422, same_day.text  # one date, two versions
+    assert same_day.json()["error"]["details"]["effective_from"] == [
+        "须晚于 %s（第 3 版的生效日期）" % tomorrow]
+    in_english = finance.session.post(
+        finance.base + "/api/v1/policies/activity/4/publish", json={"effective_from": tomorrow},
+        headers={"Accept-Language": "en"}, timeout=15)
+    assert in_english.json()["error"]["details"]["effective_from"] == [
+        "after %s, the effective date of version 3" % tomorrow]
+
+    assert world.as_user("ua_power").post("/api/v1/policies/activity/3/withdraw").status_code \
+        == 403
+    withdrawn = finance.post("/api/v1/policies/activity/3/withdraw")
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert (withdrawn.json()["status"], withdrawn.json()["effective_from"]) == ("draft", None)
+    facts = {"tier": "grassroots", "category": "reading", "county": "甘州区",
+             "participants": 40, "expenses": "1500.00"}
+    preview = finance.post("/api/v1/policies/activity/dry-run",
+                           {"approved_on": tomorrow, "activity": facts})
+    assert preview.json()["policy_version"] == 2  # approvals never see a withdrawn version
+    in_force = finance.post("/api/v1/policies/activity/2/withdraw")
+    assert in_force.status_code == 409
+    assert finance.post("/api/v1/policies/activity/3/withdraw").status_code == 409  # a draft
+
+    assert finance.post("/api/v1/policies/activity/4/publish",
+                        {"effective_from": tomorrow}).status_code == 200
+    behind = finance.post("/api/v1/policies/activity/3/publish", {"effective_from": later})
+    assert behind.status_code == 422  # version 4 takes effect before: 3 could never apply
+    assert "第 4 版" in behind.json()["error"]["details"]["effective_from"][0]
+    assert finance.post("/api/v1/policies/activity/3/publish",
+                        {"effective_from": today}).status_code == 422  # today is version 2's
+    assert {v: p["status"] for v, p in versions(finance, "activity").items()} == {
+        1: "published", 2: "published", 3: "draft", 4: "published"}
+
+
+def test_a_year_under_another_version_touches_nothing(world):
+    """2042's decisions (the union cap test above) under version 1, which has no cap."""
+    finance = world.as_user("finance")
+    admin = world.system.client()
+    funds = admin.get("/api/v1/funds", year=2042).json()["items"]
+    before = admin.get("/api/v1/funds/%d" % funds[0]["id"]).json()
+    answer = finance.post("/api/v1/policies/activity/1/simulate", {"year": 2042})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["decisions"], body["actual"], body["policy"], body["allowed"]) == (
+        8, "5000.00", "6400.00", "6400.00")
+    assert body["changes"] == {"count": 2, "increased": 2, "increase": "1400.00",
+                               "decreased": 0, "decrease": "0.00"}
+    assert [c["change"] for c in body["largest_changes"]] == ["800.00", "600.00"]
+    assert body["largest_changes"][0]["reason"] is None
+    assert [row["key"] for row in body["by_county"]] == ["临泽县"]
+    assert body["by_tier"][0]["name"] == "基层" and body["status"] == "published"
+    assert admin.get("/api/v1/funds/%d" % funds[0]["id"]).json() == before
+
+    draft = finance.post("/api/v1/policies/activity/3/simulate",
+                         {"from": "2000-01-01", "to": local_today().isoformat()})
+    assert draft.status_code == 200 and draft.json()["status"] == "draft"
+    assert draft.json()["decisions"] >= 8
+    bad = finance.post("/api/v1/policies/activity/3/simulate", {"year": 2042, "to": "2042-12-31"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"]["year"] == ["请给出年度，或起止日期，不能同时给出"]
+    assert finance.post("/api/v1/policies/venue/1/simulate", {"year": 2044}).status_code == 422
+    assert finance.post("/api/v1/policies/activity/99/simulate",
+                        {"year": 2042}).status_code == 404
+    assert world.as_user("rev_ganzhou").post("/api/v1/policies/activity/1/simulate",
+                                             {"year": 2042}).status_code == 403
+
+
+def test_a_version_reads_as_the_federation_publishes_it(world):
+    finance = world.as_user("finance")
+    text = finance.get("/api/v1/policies/activity/2/text")
+    assert text.status_code == 200, text.text
+    body = text.json()
+    assert body["title"] == DIFFERENTIATED_ACTIVITY_POLICY["name"]
+    assert body["articles"][0].startswith("第一条 ") and body["status"] == "published"
+    assert body["table"]["columns"] == ["项目", "市级活动", "县级活动", "基层活动"]
+    assert "自%d年%d月%d日起施行" % (local_today().year, local_today().month,
+                                 local_today().day) in body["text"]
+    union_admin = world.as_user("ua_power")
+    assert union_admin.get("/api/v1/policies/activity/2/text").json() == body
+    assert union_admin.get("/api/v1/policies/activity/3/text").status_code == 404  # a draft
+    draft = finance.get("/api/v1/policies/activity/3/text").json()
+    assert draft["status"] == "draft" and "草案" in draft["articles"][-1]
+    assert finance.get("/api/v1/policies/venue/1/text").json()["table"]["columns"][0] == "阵地类型"
+    assert finance.get("/api/v1/policies/activity/99/text").status_code == 404
+
+
+def test_publications_at_the_same_moment_keep_the_order(world):
+    """Two finance users publish two drafts at once with dates that only one order allows:
+    exactly one is accepted, whichever comes first, every time."""
+    clients = [world.as_user("finance"), world.as_user("finance2")]
+    for round_ in range(4):
+        low, high = [clients[0].post("/api/v1/policies", {
+            "kind": "activity", "document": DIFFERENTIATED_ACTIVITY_POLICY}).json()["version"]
+            for _ in range(2)]
+        base = local_today() + timedelta(days=100 + 100 * round_)
+        # the lower version on the later date, the higher one on the earlier date
+        bodies = [(low, base + timedelta(days=20)), (high, base + timedelta(days=10))]
+        barrier = threading.Barrier(2)
+        answers = [None, None]
+
+        def publish_one(index):
+            version, day = bodies[index]
+            barrier.wait()
+            answers[index] = clients[index].post(
+                "/api/v1/policies/activity/%d/publish" % version,
+                {"effective_from": day.isoformat()}).status_code
+        threads = [threading.Thread(target=publish_one, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 422], answers
+        published = {v: p for v, p in versions(clients[0], "activity").items()
+                     if p["status"] == "published"}
+        dates = [published[v]["effective_from"] for v in sorted(published)]
+        assert dates == sorted(dates) and len(set(dates)) == len(dates)

@@ -119,9 +119,17 @@ def test_emails_reach_those_who_chose_them_in_their_language(world, smtp):
     assert "获得补助 350.00 元" in chinese.get_content() and "通知设置" in chinese.get_content()
     assert chinese["From"].addresses[0].addr_spec == "notify@culture-matrix.test"
     assert chinese["Message-ID"].strip().startswith("<delivery-")
-    english = wait_for(lambda: granted("finance@example.org"), 30, "finance's email")[0]
-    assert english["Subject"] == "[Culture Matrix] Subsidy granted"
-    assert "350.00 yuan" in english.get_content()
+    # finance hears of grants in its daily digest (in English, as it chose), not one by one
+    with world.system.rpc(actor="ops") as cluster:
+        sent = cluster.notify.send_finance_digest({}, "ops")
+    assert sent["sent"] and sent["granted_count"] >= 1
+    english = wait_for(lambda: [m for m in smtp.messages("finance@example.org")
+                                if "subsidy decisions" in m["Subject"]], 30,
+                       "finance's digest email")[0]
+    assert english["Subject"] == "[Culture Matrix] Today's subsidy decisions (%s)" % sent["day"]
+    assert "%d granted, %s yuan in all" % (sent["granted_count"], sent["granted"]) in (
+        english.get_content())
+    assert not granted("finance@example.org")
     approval = wait_for(lambda: [m for m in smtp.messages("ua-power@example.org")
                                  if m["Subject"].endswith("活动已通过审核")
                                  and "职工书画展" in m.get_content()], 30, "the approval email")

@@ -70,14 +70,17 @@ def test_a_duplicate_delivery_raises_already_processed_and_changes_nothing(tier)
     add_webhook(tier.worker(Service), ["subsidy_granted"])
     envelope = tier.event(subsidy_events.SUBSIDY_GRANTED, granted_facts())
     tier.deliver(Service, "on_subsidy_granted", envelope)
-    before = (tier.count("notifications"), tier.count("deliveries"), tier.count("inbox"))
-    assert before == (2, 1, 1)  # the union's admins and finance; one webhook; one claim
+    counted = "granted_count = 1 AND granted_fen = 35000 AND county = '甘州区'"
+    before = (tier.count("notifications"), tier.count("deliveries"), tier.count("inbox"),
+              tier.count("digest_figures", counted))
+    # the union's admins (finance: in its digest, counted once); one webhook; one claim
+    assert before == (1, 1, 1, 1)
     assert tier.count("inbox", "consumer = 'notify.subsidy_granted' AND event_id = :e",
                       e=envelope["event_id"]) == 1
     with pytest.raises(AlreadyProcessed):
         tier.deliver(Service, "on_subsidy_granted", envelope)
-    assert (tier.count("notifications"), tier.count("deliveries"),
-            tier.count("inbox")) == before
+    assert (tier.count("notifications"), tier.count("deliveries"), tier.count("inbox"),
+            tier.count("digest_figures", counted)) == before
 
 
 def test_emails_go_to_recipients_who_gave_an_address_and_did_not_turn_email_off(tier):
@@ -132,13 +135,15 @@ def test_a_county_report_goes_to_the_city_and_a_grassroots_one_to_the_county(tie
     assert tier.worker(Service).unread_count(REVIEWER) == {"unread": 1}
 
 
-def test_a_venue_subsidy_without_a_host_union_reaches_finance_only(tier):
+def test_a_venue_subsidy_without_a_host_union_reaches_finance_in_its_digest_only(tier):
     facts = {"subsidy_id": 3, "venue_id": 9, "venue_name": "供电职工书屋", "county": "甘州区",
              "host_union_id": None, "period": "2026", "purpose": "construction",
              "fund_id": 2, "status": "granted", "amount": "5000.00", "reason": None,
              "policy_version": 1, "explanation": ["基础补助：5000.00 元"], "batch_id": None}
     tier.deliver(Service, "on_venue_subsidy_decided",
                  tier.event(subsidy_events.VENUE_SUBSIDY_DECIDED, facts))
-    assert tier.count("notifications") == 1
-    assert tier.count("notifications", "audience_kind = 'role' AND "
-                      "audience_key = 'finance'") == 1
+    assert tier.count("notifications") == 0
+    assert tier.count("digest_figures", "subject = 'venue' AND granted_count = 1 AND "
+                      "granted_fen = 500000") == 1
+    digest = tier.worker(Service).finance_digest()
+    assert digest["sent"] is False and digest["venues"]["granted"] == "5000.00"

@@ -32,7 +32,8 @@ def test_the_inbox_is_the_callers_newest_first_with_counts(tier):
     assert set(inbox["items"][0]) == {"id", "event_type", "title", "body", "created_at",
                                       "read"}
     assert inbox["items"][0]["created_at"].endswith("Z")
-    assert tier.worker(Service).inbox(FINANCE)["total"] == 1  # finance hears of the grant
+    # finance hears of the grant in its daily digest, not one by one
+    assert tier.worker(Service).inbox(FINANCE)["total"] == 0
     assert tier.worker(Service).inbox(REVIEWER)["total"] == 0
     # reading the inbox keeps the recipient row as the gateway describes the user
     assert tier.count("recipients", "user_id = 3 AND role = 'union_admin' AND "
@@ -64,8 +65,12 @@ def test_marking_read_writes_read_marks_for_the_callers_notifications_only(tier)
     unread = service.inbox(UNION_ADMIN, unread_only=True)
     assert unread["total"] == 2 and unread["unread"] == 2
     assert service.unread_count(UNION_ADMIN) == {"unread": 2}
-    # the grant's notification to finance is someone else's for the union admin
+    # finance's digest of the day (the grant in it) is someone else's for the others
+    assert service.send_finance_digest({"day": None}, "ops")["sent"] is True
     (finance_item,) = service.inbox(FINANCE)["items"]
+    assert finance_item["event_type"] == "finance_digest"
+    with pytest.raises(NotFound):
+        service.mark_one_read(UNION_ADMIN, finance_item["id"])
     with pytest.raises(NotFound):
         service.mark_one_read(REVIEWER, finance_item["id"])
     with pytest.raises(NotFound):

@@ -19,7 +19,10 @@ def tier(tmp_path):
 def test_everything_is_on_until_the_caller_turns_it_off(tier):
     answer = tier.worker(Service).get_preferences(UNION_ADMIN)
     assert answer["email"] is None and answer["language"] == "zh-CN"
-    assert set(answer["channels"]) == set(contract.EVENT_TYPES)
+    # every event type, and finance's digest (its email can be chosen too)
+    assert set(answer["channels"]) == set(contract.EVENT_TYPES) | {"finance_digest"}
+    assert answer["channels"]["finance_digest"] == {"in_app": True, "email": True,
+                                                    "critical": False}
     assert answer["channels"]["activity_approved"] == {"in_app": True, "email": True,
                                                        "critical": False}
     assert answer["channels"]["subsidy_declined"]["critical"] is True
@@ -63,4 +66,7 @@ def test_the_templates_cover_every_event_type_in_both_languages(tier):
     granted = [item for item in answer["items"] if item["event_type"] == "subsidy_granted"]
     assert {item["language"] for item in granted} == {"zh-CN", "en"}
     assert all(item["critical"] for item in granted)
-    assert granted[0]["audiences"] == ["union_admins", "role:finance"]
+    assert granted[0]["audiences"] == ["union_admins"]  # finance: in the daily digest
+    returned = [item for item in answer["items"] if item["event_type"] == "payment_returned"]
+    assert {item["title"] for item in returned} == {"拨付款被银行退回",
+                                                    "Payment returned by the bank"}

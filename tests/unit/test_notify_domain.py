@@ -27,6 +27,14 @@ FACTS = {
                               "reason": None, "explanation": ["基础补助：5000.00 元"]},
     "venue_subsidy_paid": {"venue_name": "供电职工书屋", "host_union_id": 7, "period": "2026",
                            "purpose": "upkeep", "status": "paid", "amount": "2000.00"},
+    "payment_returned": {"batch_id": 3, "line_id": 5, "fund_id": 1, "payee_kind": "union",
+                         "payee_id": 7, "payee_name": "供电工会", "union_id": 7,
+                         "amount": "640.00", "count": 2, "subsidy_ids": [1, 2],
+                         "reason": "户名与账号不符"},
+    "subsidy_reversed": {"subsidy_id": 1, "subject": "activity", "activity_id": 11,
+                         "venue_id": None, "activity_title": "读书会", "union_id": 7,
+                         "county": "甘州区", "fund_id": 1, "amount": "350.00",
+                         "reason": "重复申报"},
 }
 
 
@@ -77,7 +85,9 @@ def test_email_subjects_carry_the_brand_and_bodies_a_way_to_opt_out():
     ("activity_reported", [("county_reviewers", "甘州区")]),
     ("activity_approved", [("union_admins", "7")]),
     ("activity_returned", [("union_admins", "7")]),
-    ("subsidy_declined", [("union_admins", "7"), ("role", "finance")]),
+    ("subsidy_declined", [("union_admins", "7")]),  # finance: in its daily digest
+    ("payment_returned", [("union_admins", "7")]),
+    ("subsidy_reversed", [("union_admins", "7")]),
     ("subsidy_paid", [("union_admins", "7")]),
     ("fund_threshold_reached", [("role", "finance"), ("role", "city_admin")]),
     ("venue_evaluated", [("union_admins", "7")]),
@@ -144,10 +154,11 @@ def test_webhook_targets_on_private_addresses_are_refused_unless_allowed():
 
 
 # (formerly test_notify_rules.py) ------------------------------------------------------
-def test_subsidy_decisions_reach_the_union_admins_and_finance():
+def test_subsidy_decisions_reach_the_union_admins_and_finance_in_its_digest_only():
     data = {"union_id": 7, "activity_title": "读书会", "amount": "350.00",
             "explanation": ["基础补助：150.00 元"], "reason": None}
-    assert domain.audiences("subsidy_granted", data) == [("union_admins", "7"), ("role", "finance")]
+    assert domain.audiences("subsidy_granted", data) == [("union_admins", "7")]
+    assert domain.audiences("venue_subsidy_decided", {"host_union_id": None}) == []
     title, body = domain.render("subsidy_granted", data)
     assert title == "活动补助已核定" and "350.00" in body and "· 基础补助：150.00 元" in body
 

@@ -17,6 +17,7 @@ from services.activities.contract.directory import (  # noqa: F401
     ActivityChanges, ActivityFilter, ActivityIn, ActivityOut, ActivityPage, ApproveIn,
     BulkItem, Contact, Evidence, HistoryOut, ItemError, ReasonIn, UnionChange, UnionChangeOut,
     UnionFilter, UnionIn, UnionOut, UnionPage)
+from services.activities.contract.facts import ApprovalFacts  # noqa: F401  (a dry run's facts)
 # evidence files (uploads of photos, sign-in sheets)
 from services.activities.contract.evidence import (  # noqa: F401
     ACCEPTED_TYPES, CAPTURED_BEFORE_HELD_DAYS, IMAGE_TYPES, MAX_BYTES, SNIFF_BYTES,

@@ -3,9 +3,12 @@ trail (a history row and the event, in the caller's unit of work)."""
 from decimal import Decimal
 
 from services.activities import domain, events, metrics, queries
-from services.activities.models import Activity, Lecturer
+from services.activities.models import Activity, Lecturer, Union
 from services.common.clock import utcnow
+from services.common.errors import expected_rpc
 from services.common.paging import DEFAULT_LIMIT, page
+
+rpc = expected_rpc()
 
 
 class Shared:
@@ -28,6 +31,19 @@ class Shared:
         spec = events.SPEC_OF_ACTION[action]
         uow.emit(spec.event_type, events.activity_facts(
             activity, union, actor, comment, self._facts(uow.session, activity)))
+
+    @rpc
+    def approval_facts(self, activity_id, actor="dry-run"):
+        """The facts an approval of the activity would carry now (contract.ApprovalFacts):
+        built by the code that builds activity_approved's, so that a policy dry run of an
+        undecided activity tries what its decision will be given."""
+        with self.db.session() as session:
+            activity = queries.activity(session, activity_id)
+            union = session.get(Union, activity.union_id)
+            facts = events.activity_facts(activity, union, actor, None,
+                                          self._facts(session, activity))
+            facts.update(status="approved", current_status=activity.status)
+        return facts
 
     def _facts(self, session, activity):
         """The calendar and lecture facts of an activity, as of now."""

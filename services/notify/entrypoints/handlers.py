@@ -1,14 +1,15 @@
 """Every event someone must hear of becomes inbox notifications, emails to the recipients
 who chose them and webhook deliveries to subscribers, in one unit of work (no network I/O:
-the delivery worker sends). The worker's unit of work claims the event in the inbox, so a
-duplicate raises AlreadyProcessed and writes nothing."""
+the delivery worker sends); a subsidy decision is also counted in finance's daily digest
+(digest_rows.fold) in that unit. The worker's unit of work claims the event in the inbox,
+so a duplicate raises AlreadyProcessed and writes nothing."""
 import json
 
 from services.activities import events as activity_events
 from services.common.clock import utcnow
 from services.common.consumer import handle_event
 from services.library import events as library_events
-from services.notify import domain, fanout, metrics
+from services.notify import digest_rows, domain, fanout, metrics
 from services.subsidies import events as subsidy_events
 
 
@@ -58,6 +59,14 @@ class EventHandlers:
     def on_venue_subsidy_paid(self, event):
         self._notify(event)
 
+    @handle_event(subsidy_events.PAYMENT_RETURNED)
+    def on_payment_returned(self, event):
+        self._notify(event)
+
+    @handle_event(subsidy_events.SUBSIDY_REVERSED)
+    def on_subsidy_reversed(self, event):
+        self._notify(event)
+
     def _notify(self, event):
         # validate -> domain: who hears of it, in which words
         event_type = event["event_type"]
@@ -78,6 +87,8 @@ class EventHandlers:
                 conn.execute(fanout.INSERT_NOTIFICATIONS, notifications)
             if deliveries:
                 conn.execute(fanout.INSERT_DELIVERIES, deliveries)
+            # a decision counts in finance's digest, exactly once: in the claim's unit
+            digest_rows.fold(conn, event, self.config.finance_digest_hour)
         metrics.DELIVERED.labels("in_app", "delivered").inc(len(notifications))
         if deliveries:
             self.deliveries.wake()

@@ -54,7 +54,7 @@ class PreferenceEntrypoints:
 
 def _preferences_view(recipient, preferences):
     channels = {}
-    for event_type in domain.EVENT_TYPES:
+    for event_type in domain.CHOOSABLE_TYPES:
         channels[event_type] = {
             channel: domain.channel_enabled(event_type, channel, preferences)
             for channel in domain.USER_CHANNELS}

@@ -78,30 +78,8 @@ def _per_participant(rule, facts, calc):
 
 
 def _multiplier(rule, facts, calc):
+    label, applies, why = WHEN[rule["when"]](rule, facts)
     factor = rule["factor"]
-    when = rule["when"]
-    if when == "season_theme":
-        label = "季节主题加成"
-        applies = facts.get("season_theme_match") is True
-        why = "活动契合本季主题" if applies else "活动未契合本季主题或无主题信息"
-    elif when == "remote_county":
-        label = "偏远县区加成"
-        applies = facts.get("county") in rule["counties"]
-        why = "%s%s偏远县区" % (facts.get("county"), "属于" if applies else "不属于")
-    elif when == "lecture_satisfaction":
-        label = "宣讲满意度加成"
-        satisfaction = _ratio(facts.get("lecturer_satisfaction"))
-        threshold = Decimal(rule["at_least"])
-        applies = satisfaction is not None and satisfaction >= threshold
-        if satisfaction is None:
-            why = "无宣讲满意度数据"
-        else:
-            why = "满意度 %s%%，%s %s%%" % (_percent(satisfaction), "达到" if applies else "低于",
-                                       _percent(threshold))
-    else:  # rating
-        label = "评定等级加成"
-        applies = facts.get("rating") in rule["ratings"]
-        why = "评定等级为%s" % RATING_NAMES.get(facts.get("rating"), facts.get("rating"))
     if applies:
         before = calc.amount
         calc.amount = _scale(before, factor)
@@ -109,6 +87,76 @@ def _multiplier(rule, facts, calc):
             label, why, factor, to_yuan(before), to_yuan(calc.amount)))
     else:
         calc.explanation.append("%s（%s）：不适用，仍为 %s 元" % (label, why, to_yuan(calc.amount)))
+
+
+# when a multiplier applies: when -> (rule, facts) -> (label, applies, why)
+def _when_season_theme(rule, facts):
+    applies = facts.get("season_theme_match") is True
+    return "季节主题加成", applies, ("活动契合本季主题" if applies
+                                 else "活动未契合本季主题或无主题信息")
+
+
+def _when_remote_county(rule, facts):
+    applies = facts.get("county") in rule["counties"]
+    return "偏远县区加成", applies, "%s%s偏远县区" % (facts.get("county"),
+                                                "属于" if applies else "不属于")
+
+
+def _when_lecture_satisfaction(rule, facts):
+    satisfaction = _ratio(facts.get("lecturer_satisfaction"))
+    threshold = Decimal(rule["at_least"])
+    applies = satisfaction is not None and satisfaction >= threshold
+    if satisfaction is None:
+        return "宣讲满意度加成", False, "无宣讲满意度数据"
+    return "宣讲满意度加成", applies, "满意度 %s%%，%s %s%%" % (
+        _percent(satisfaction), "达到" if applies else "低于", _percent(threshold))
+
+
+def _when_rating(rule, facts):
+    return "评定等级加成", facts.get("rating") in rule["ratings"], "评定等级为%s" % (
+        RATING_NAMES.get(facts.get("rating"), facts.get("rating")))
+
+
+def _when_category(rule, facts):
+    category = facts.get("category")
+    applies = category in rule["categories"]
+    return "活动类别加成", applies, "%s类活动%s加成范围" % (
+        CATEGORY_NAMES.get(category, category), "属于" if applies else "不属于")
+
+
+def _when_tier(rule, facts):
+    tier = facts.get("tier")
+    applies = tier in rule["tiers"]
+    return "活动层级加成", applies, "%s活动%s加成范围" % (
+        TIER_NAMES.get(tier, tier), "属于" if applies else "不属于")
+
+
+WHEN = {
+    "season_theme": _when_season_theme,
+    "remote_county": _when_remote_county,
+    "lecture_satisfaction": _when_lecture_satisfaction,
+    "rating": _when_rating,
+    "category": _when_category,
+    "tier": _when_tier,
+}
+
+
+def _first_time_bonus(rule, facts, calc):
+    """A union's first report: union_decisions_before is the count of the union's earlier
+    activity decisions (any status, any year), looked up where the decision is made; a
+    decision that does not know it gets no bonus (it cannot tell a first report)."""
+    bonus = to_fen(rule["amount"])
+    before = facts.get("union_decisions_before")
+    if isinstance(before, bool) or not isinstance(before, int):
+        calc.explanation.append("首次申报奖励（无该工会以往申报记录信息）：不适用，仍为 %s 元"
+                                % to_yuan(calc.amount))
+    elif before > 0:
+        calc.explanation.append("首次申报奖励（该工会此前已有 %d 次补助决定）：不适用，仍为 %s 元"
+                                % (before, to_yuan(calc.amount)))
+    else:
+        calc.amount += bonus
+        calc.explanation.append("首次申报奖励（该工会首次申报）：加 %s 元，小计 %s 元" % (
+            to_yuan(bonus), to_yuan(calc.amount)))
 
 
 def _cap_share_of_expenses(rule, facts, calc):
@@ -199,6 +247,7 @@ APPLY = {
     "cap_share_of_expenses": _cap_share_of_expenses,
     "cap_per_activity": _cap_per_activity,
     "cap_per_union_year": _cap_per_union_year,
+    "first_time_bonus": _first_time_bonus,
     "venue_threshold": _venue_threshold,
     "venue_amount": _venue_amount,
 }
@@ -250,7 +299,9 @@ def policy_in_force(versions, on_date):
 
     versions: (version, effective_from or None for a draft). The highest published
     version whose effective date is on or before the date; an approval older than every
-    version takes the first published one.
+    version takes the first published one. Publications keep dates strictly increasing
+    with versions (domain.policies.publication_problems), so that this is also the
+    version with the latest such date: one version a date, every version applies.
     """
     published = sorted((v, d) for v, d in versions if d is not None)
     if not published:

@@ -76,8 +76,12 @@ SHIPPED_POLICIES = {"activity": DEFAULT_ACTIVITY_POLICY, "venue": DEFAULT_VENUE_
 
 _FACTOR = re.compile(r"^\d{1,2}(\.\d{1,2})?$")
 _RATIO = re.compile(r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$")
-MULTIPLIER_WHEN = {"activity": ("season_theme", "remote_county", "lecture_satisfaction"),
+MULTIPLIER_WHEN = {"activity": ("season_theme", "remote_county", "lecture_satisfaction",
+                                "category", "tier"),
                    "venue": ("rating", "remote_county")}
+# the field a multiplier needs for its `when` (the others take none)
+MULTIPLIER_NEEDS = {"remote_county": "counties", "lecture_satisfaction": "at_least",
+                    "rating": "ratings", "category": "categories", "tier": "tiers"}
 
 
 def _yuan(value):
@@ -142,6 +146,18 @@ def _check_counties(value):
     return []
 
 
+def _check_categories(value):
+    if not isinstance(value, list) or not value or not set(value) <= set(CATEGORIES):
+        return ["a non-empty list of categories from: %s" % ", ".join(CATEGORIES)]
+    return []
+
+
+def _check_tier_list(value):
+    if not isinstance(value, list) or not value or not set(value) <= set(TIERS):
+        return ["a non-empty list of tiers from: %s" % ", ".join(TIERS)]
+    return []
+
+
 def _check_ratings(value):
     if not isinstance(value, list) or not value or not set(value) <= set(RATINGS):
         return ["a non-empty list of ratings from: %s" % ", ".join(RATINGS)]
@@ -177,26 +193,28 @@ def _check_rating(value):
 # type -> (kinds it serves, required fields, optional fields); fields name their checks
 RULE_FIELDS = {
     "eligibility": (("activity",), {}, {"min_participants": _check_int(0, 100000),
-                                         "categories": lambda v: [] if isinstance(v, list) and v
-                                         and set(v) <= set(CATEGORIES) else
-                                         ["a non-empty list of categories from: %s"
-                                          % ", ".join(CATEGORIES)]}),
+                                         "categories": _check_categories}),
     "base": (("activity",), {"by_tier": _check_tiers}, {"by_category": _check_by_category}),
     "per_participant": (("activity",), {"amount": _check_yuan},
                         {"max_participants": _check_int(1, 1000000)}),
     "multiplier": (("activity", "venue"), {"when": None, "factor": _check_factor},
                    {"counties": _check_counties, "at_least": _check_ratio,
-                    "ratings": _check_ratings}),
+                    "ratings": _check_ratings, "categories": _check_categories,
+                    "tiers": _check_tier_list}),
     "cap_share_of_expenses": (("activity",), {"percent": _check_int(1, 100)}, {}),
     "cap_per_activity": (("activity", "venue"), {}, {"by_tier": _check_tiers,
                                                      "by_purpose": _check_purposes}),
     "cap_per_union_year": (("activity",), {}, {"by_tier": _check_tiers, "amount": _check_yuan}),
+    # a union's first report (no earlier activity decision) gets amount on top
+    "first_time_bonus": (("activity",), {"amount": _check_yuan}, {}),
     "venue_threshold": (("venue",), {}, {"min_rating": _check_rating,
                                          "min_total": _check_int(0, 1000)}),
     "venue_amount": (("venue",), {"construction": _check_kind_amounts,
                                   "upkeep": _check_kind_amounts}, {}),
 }
 FIRST_AMOUNT_RULE = {"activity": "base", "venue": "venue_amount"}
+# rules that change an amount, so they need the base amount first
+AFTER_THE_AMOUNT = ("per_participant", "multiplier", "first_time_bonus")
 
 
 WHEN_BUDGET_SHORT = ("none", "partial")
@@ -253,12 +271,13 @@ def validate_policy(kind, document):
             if amount_rules > 1:
                 errors.setdefault(where + ".type", []).append(
                     "only one %s rule per policy" % rule["type"])
-        elif rule["type"] in ("per_participant", "multiplier") or rule["type"].startswith("cap"):
+        elif rule["type"] in AFTER_THE_AMOUNT or rule["type"].startswith("cap"):
             if amount_rules == 0:
                 errors.setdefault(where + ".type", []).append(
                     "must come after the %s rule" % FIRST_AMOUNT_RULE[kind])
     if amount_rules == 0 and not any(k.startswith("document.rules.") for k in errors):
-        errors["document.rules"] = ["a %s policy needs a %s rule" % (kind, FIRST_AMOUNT_RULE[kind])]
+        errors["document.rules"] = ["a %s policy needs a %s rule" % (
+            kind, FIRST_AMOUNT_RULE[kind])]
     return errors
 
 
@@ -270,11 +289,10 @@ def _check_rule_semantics(kind, rule, where, errors):
             errors.setdefault(where + ".when", []).append(
                 "one of %s" % ", ".join(MULTIPLIER_WHEN[kind]))
             return
-        needs = {"remote_county": "counties", "lecture_satisfaction": "at_least",
-                 "rating": "ratings"}.get(when)
+        needs = MULTIPLIER_NEEDS.get(when)
         if needs and needs not in rule:
             errors.setdefault(where + "." + needs, []).append("required when %s" % when)
-        for other in ("counties", "at_least", "ratings"):
+        for other in MULTIPLIER_NEEDS.values():
             if other in rule and other != needs:
                 errors.setdefault(where + "." + other, []).append("not used when %s" % when)
     elif kind_of_rule == "cap_per_activity":
@@ -296,3 +314,23 @@ def _put(errors, key, messages):
     if messages:
         errors.setdefault(key, []).extend(messages)
 
+
+def publication_problems(published, version, effective_from):
+    """Why `version` may not take effect on effective_from, or [] when it may.
+
+    published: (version, effective_from) of the kind's other published versions. Versions
+    take effect in version order on strictly later dates: then each published version
+    applies from its date until the next one's, and a date has exactly one version. A
+    later date for a lower version, or one date for two, would leave one never applied.
+    """
+    lower = [(d, v) for v, d in published if v < version]
+    higher = [(d, v) for v, d in published if v > version]
+    problems = []
+    if lower and max(lower)[0] >= effective_from:
+        day, other = max(lower)
+        problems.append("after %s, the effective date of version %d" % (day.isoformat(), other))
+    if higher and min(higher)[0] <= effective_from:
+        day, other = min(higher)
+        problems.append("before %s, the effective date of the later version %d" % (
+            day.isoformat(), other))
+    return problems
