@@ -108,11 +108,19 @@ def test_finance_reverses_a_paid_subsidy_on_its_activity_page(
     paid = admin.post("/api/v1/disbursements/%d/pay" % batch.json()["id"], {})
     assert paid.status_code == 200, paid.text
 
+    amount = batch.json()["total"]
+    chair = open_as("ua_power")
+    chair.goto("/activities/mine")
+    year = chair.get_by_role("region", name=re.compile(r"^\d{4} 年补助$"))
+    assert "已拨付%s 元" % amount in year.inner_text().replace("\n", "")
+
     finance = open_as("finance")
     finance.goto("/activities/%d" % approved_activity)
     finance.get_by_label("撤回原因（款项已退回）").fill("活动材料不实，工会已退款")
     finance.get_by_role("button", name="撤回补助（退款）").click()
     finance.get_by_text("补助已撤回（退款），资金已退回").wait_for()
     finance.get_by_text(re.compile("^补助已撤回（退款）：原核定")).wait_for()
+    chair.reload()
+    assert "已核定0.00 元（0 项）" in year.inner_text().replace("\n", "")  # its room is back
     report_ = admin.get("/api/v1/funds/%d/reconciliation" % world.fund["id"]).json()
     assert report_["consistent"], report_["problems"]
