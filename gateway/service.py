@@ -7,6 +7,7 @@ from gateway.console.activity_views import ActivityViews
 from gateway.console.city_views import CityViews
 from gateway.console.coverage_views import CoverageViews
 from gateway.console.finance_views import FinanceViews
+from gateway.console.payment_views import PaymentViews
 from gateway.console.views import ConsoleViews
 from gateway.console.worker_views import WorkerViews
 from gateway.docs import DocsEndpoints
@@ -28,7 +29,7 @@ from services.common.ops import HealthEndpoints
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, DisbursementRoutes,
               PolicyRoutes, SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes,
               HealthEndpoints, DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews,
-              CoverageViews, WorkerViews, CityViews):
+              CoverageViews, WorkerViews, CityViews, PaymentViews):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

@@ -44,11 +44,25 @@ class ActivityViews:
         found = self._api(page, "list_activities", query={
             "limit": str(PAGE_SIZE), "offset": str(offset)})
         returned = [a["id"] for a in found["items"] if a["status"] == "returned"]
-        reasons = dict(zip(returned, self._together(
-            *[partial(self._last_reason, page, activity_id) for activity_id in returned])))
+        year_figures, *reasons = self._together(
+            partial(self._union_year, page),
+            *[partial(self._last_reason, page, activity_id) for activity_id in returned])
+        reasons = dict(zip(returned, reasons))
         return self._frame(page, "my_activities.html", page_of=found, reasons=reasons,
+                           union_year=year_figures,
                            pager=Pager("/activities/mine", page.query, found["total"]),
                            **names())
+
+    def _union_year(self, page):
+        """The union's subsidies of this year against its cap, or None (no union, or the
+        figures are away: the list must not go with them)."""
+        if page.user.union_id is None:
+            return None
+        try:
+            return self._api(page, "union_subsidy_year", query={"year": str(local_today().year)},
+                             union_id=page.user.union_id)
+        except ApiError:
+            return None
 
     def _history(self, page, activity_id):
         return self._api(page, "activity_history", activity_id=activity_id)

@@ -1,15 +1,14 @@
 """The console's money pages (finance, the city): funds with their budget, granted, paid
 and remaining money, a burn-down of granted money by month against an even plan, and the
-disbursement batches (create, export for the bank, mark paid, cancel). Every read and
-change is the JSON API's own route (gateway.console.api)."""
+fund's disbursement batches (listed here; their scope, preview, payment and bank file are
+gateway.console.payment_views). Every read and change is the JSON API's own route
+(gateway.console.api)."""
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from gateway.console.views import first, _int
-from gateway.console.web import View, page, redirect
-from gateway.errors import ApiError
-from gateway.i18n import translate
+from gateway.console.views import _int
+from gateway.console.web import page
 from services.common.clock import LOCAL, local_today
 
 LEDGER_PAGE = 500
@@ -28,13 +27,14 @@ class FinanceViews:
                            policy_names=POLICY_NAMES)
 
     @page("GET", "/funds/<int:fund_id>")
-    def fund_page(self, page, fund_id, error=None, flash=None):
+    def fund_page(self, page, fund_id, error=None, flash=None, scope=None):
         fund = self._api(page, "get_fund", fund_id=fund_id)
         months = self._granted_by_month(page, fund_id)
         batches = self._api(page, "list_batches", query={"fund_id": str(fund_id),
                                                          "limit": "100"})["items"]
         return self._frame(page, "fund.html", fund=fund, batches=batches,
                            burn=burn_down(fund, months), error=error,
+                           counties=self.config.counties, scope=scope or {},
                            flash=flash or page.query.get("done"),
                            batch_names=BATCH_STATUS_NAMES, policy_names=POLICY_NAMES)
 
@@ -53,36 +53,6 @@ class FinanceViews:
             if (number + 1) * LEDGER_PAGE >= found["total"]:
                 break
         return by_month
-
-    @page("POST", "/funds/<int:fund_id>/batches")
-    def create_batch_form(self, page, fund_id):
-        try:
-            batch = self._api(page, "create_batch", {"fund_id": fund_id})
-        except ApiError as exc:
-            return self.fund_page(page, fund_id, error=translate(exc.message, "zh"))
-        return redirect("/funds/%d?done=已创建拨付批次 %d（%d 笔，合计 %s 元）" % (
-            fund_id, batch["id"], batch["count"], batch["total"]))
-
-    @page("POST", "/batches/<int:batch_id>/<string:action>")
-    def batch_action(self, page, batch_id, action):
-        batch = self._api(page, "get_batch", batch_id=batch_id)
-        try:
-            if action == "pay":
-                reference = first(page.form, "reference").strip() or None
-                self._api(page, "pay_batch", {"reference": reference}, batch_id=batch_id)
-                done = "批次 %d 已标记为已拨付" % batch_id
-            elif action == "cancel":
-                self._api(page, "cancel_batch", batch_id=batch_id)
-                done = "批次 %d 已取消" % batch_id
-            else:
-                return View("error.html", {"message": "未知的操作"}, 404)
-        except ApiError as exc:
-            return self.fund_page(page, batch["fund_id"], error=translate(exc.message, "zh"))
-        return redirect("/funds/%d?done=%s" % (batch["fund_id"], done))
-
-    @page("GET", "/batches/<int:batch_id>/export")
-    def batch_export(self, page, batch_id):
-        return self._api(page, "export_batch", query={"format": "csv"}, batch_id=batch_id)
 
 
 def burn_down(fund, by_month):

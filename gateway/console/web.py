@@ -225,6 +225,7 @@ NAVIGATION = [  # (label, path, roles): the accessible names are API.md's
     ("上报活动", "/activities/new", ("union_admin",)),
     ("待审核", "/review", ("county_reviewer", "city_admin")),
     ("资金", "/funds", ("finance", "city_admin")),
+    ("收款账户", "/payees", ("finance", "city_admin")),
     ("覆盖情况", "/coverage", ("county_reviewer", "city_admin")),
     ("宣讲", "/lectures", ("city_admin",)),
     ("阅读阵地", "/network", ("city_admin",)),

@@ -154,37 +154,6 @@ def test_files_too_large_or_of_another_type_are_refused_before_and_after_upload(
     assert chair.locator("#uploads-photo input[type=hidden]").count() == 0
 
 
-def test_finance_creates_a_batch_and_a_second_finance_user_pays_it(open_as, tmp_path, world):
-    admin = world.system.client()
-    answer = admin.post("/api/v1/users", {"username": "finance_b", "password": PASSWORD,
-                                          "role": "finance"})
-    assert answer.status_code in (201, 409), answer.text
-    chair = open_as("ua_power")
-    activity_id = report(chair, tmp_path, "职工合唱比赛（拨付）", seed=6)
-    reviewer = open_as("rev_ganzhou")
-    reviewer.goto("/activities/%d" % activity_id)
-    reviewer.get_by_role("button", name="通过").click()
-    reviewer.locator("p.amount").filter(has_text=DECISION).wait_for(timeout=30_000)
-
-    finance = open_as("finance")
-    finance.get_by_role("link", name=world.fund["name"]).click()
-    finance.get_by_role("button", name="新建拨付批次").click()
-    notice = finance.get_by_role("status")
-    notice.wait_for()
-    batch_id = int(re.search(r"拨付批次 (\d+)", notice.inner_text()).group(1))
-    finance.screenshot(path="%s/fund-1280.png" % SCREENSHOTS, full_page=True)
-    with finance.expect_download() as download:
-        finance.get_by_role("link", name="导出银行文件（CSV）").first.click()
-    assert "补助金额" in open(download.value.path(), encoding="utf-8-sig").read()
-
-    second = open_as("finance_b")
-    second.goto("/funds/%d" % world.fund["id"])
-    second.get_by_role("button", name="确认拨付批次 %d" % batch_id).click()
-    second.get_by_text("批次 %d 已标记为已拨付" % batch_id).wait_for()
-    row = second.locator("tr", has_text="finance_b")
-    assert row.count() >= 1
-
-
 def test_keyboard_only_sign_in(browser, system, world):
     page = new_page(browser, width=PHONE, base_url=system.gateway)
     try:
@@ -207,7 +176,7 @@ PAGES = {
     ADMIN[0]: ["/review", "/coverage", "/lectures", "/network", "/users", "/funds"],
     "ua_power": ["/activities/mine", "/activities/new", "/notifications"],
     "rev_ganzhou": ["/review", "/coverage"],
-    "finance": ["/funds", "/funds/1"],
+    "finance": ["/funds", "/funds/1", "/payees"],
     "worker": ["/loans", "/notifications"],
 }
 
