@@ -9,6 +9,7 @@ from gateway.messages_zh_figures import FIGURES
 from gateway.messages_zh_files import FILES_AND_NOTICES
 from gateway.messages_zh_funds import FUNDS
 from gateway.messages_zh_payments import PAYMENTS
+from gateway.messages_zh_report import REPORT
 
 MESSAGES = {
     # marshmallow's own ---------------------------------------------------------------
@@ -365,4 +366,5 @@ MESSAGES = {
     **FUNDS,
     **PAYMENTS,
     **FIGURES,
+    **REPORT,
 }
