@@ -68,13 +68,23 @@ def next_status(action, current):
 
 
 # reporting ------------------------------------------------------------------------------
-def report_errors(report, union, today, window_days, participants_factor):
-    """Field errors of a report against the rules; empty when it may be stored."""
+def report_errors(report, union, today, window_days, participants_factor, late_entry=False,
+                  window_applies=True):
+    """Field errors of a report against the rules; empty when it may be stored.
+
+    The reporting window holds a union to its activities of the last window_days. A late
+    entry (补录: the city federation entering, with its reason, a report that reached it
+    on paper or late, as it does before closing a year's accounts) may be older: any day
+    of the current or the previous calendar year, never in the future. window_applies is
+    False for a rework that keeps the date an earlier report was accepted with."""
     errors = {}
     held_on = report["held_on"]
     if held_on > today:
         errors["held_on"] = ["must not be in the future"]
-    elif held_on < today - timedelta(days=window_days):
+    elif late_entry and held_on.year < today.year - 1:
+        errors["held_on"] = ["a late entry is for an activity of this year or the last"]
+    elif (window_applies and not late_entry
+          and held_on < today - timedelta(days=window_days)):
         errors["held_on"] = ["older than the %d-day reporting window" % window_days]
     ceiling = int(union["members"] * participants_factor)
     if report["participants"] < 1:
