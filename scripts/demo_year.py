@@ -6,20 +6,10 @@ federation does it, then its published figures as the system computes them.
     .venv/bin/python scripts/demo_year.py --year 2025      # last year, all of it late-entered
     .venv/bin/python scripts/demo_year.py --scale 0.1      # a tenth of the activities
 
-Against a running system (scripts/start; the demo data set is loaded if missing), through
-the gateway, by whom the federation has do it: union admins upload a photo (a small JPEG
-made here) and report; county reviewers (the city, for county and city activities)
-approve, return some for rework, reject a few; workers answer lecture surveys; reviewers
-evaluate every venue on the four goods; one finance user makes the batches, another pays.
-Subsidies follow by events: nothing here computes an amount. The plan holds the
-federation's year (800-odd activities, in every county every month, 86 lectures by the
-pool's 30 lecturers); the fund's 232,500.00 decides how many are subsidised.
-
-A union cannot report past the reporting window (90 days): such reports reach the city on
-paper and the city enters them late (补录: a city_admin with its reason, kept in the trail;
-docs/subsidies.md "The demo year"). Idempotency-Keys on every upload and report: the same
-plan run again creates nothing twice. --clients threads at once, each with its own
-requests.Session per user (tokens are shared, sessions never).
+Through the gateway, by the people who do each thing (reports with photos, reviews,
+surveys, evaluations, payments by a second person); subsidies follow by events, nothing
+here computes an amount; past the reporting window the city enters reports late (补录).
+What it does and why: docs/subsidies.md, "The demo year".
 """
 import argparse
 import calendar
@@ -55,14 +45,13 @@ TITLES = {"culture": "职工文艺汇演", "sports": "职工趣味运动会", "r
 SCORES = ((5, 0.76), (4, 0.21), (3, 0.03))  # what workers answer a lecture's survey
 
 
-@dataclass
-class Options:
-    year: int
-    months: list
-    scale: float = 1.0
-    clients: int = 8
-    pay: bool = True
-    window_days: int = 90  # the system's reporting_window_days
+def Options(year, months, scale=1.0, clients=8, pay=True, window_days=90):  # noqa: N802
+    """What to run: months of a year, a share of the activities, clients at once, whether to
+    pay, the system's reporting window (reporting_window_days); workers: per grassroots
+    union, each answering a lecture's survey once."""
+    return SimpleNamespace(year=year, months=sorted(months), scale=scale, clients=clients,
+                           pay=pay, window_days=window_days,
+                           workers=max(2, round(FULL_YEAR["workers"] * min(1.0, scale * 4))))
 
 
 @dataclass
@@ -91,9 +80,9 @@ class Gateway:
         self._local = threading.local()
 
     def token(self, username, renew=False):
-        with self._lock:
+        with self._lock:  # one sign-in per user at a time; users sign in at the same time
             lock = self.locks.setdefault(username, threading.Lock())
-        with lock:  # one sign-in per user; others sign in at the same time
+        with lock:
             if renew or username not in self.tokens:
                 answer = requests.post(self.base + "/api/v1/auth/token", timeout=60, json={
                     "username": username, "password": self.passwords.get(username, PASSWORD)})
@@ -123,8 +112,8 @@ class Gateway:
         if answer.status_code in tolerate:
             return None
         if answer.status_code not in ok:
-            raise SystemExit("demo_year: %s %s as %s -> %s %s" % (
-                method, path, username, answer.status_code, answer.text[:500]))
+            raise SystemExit("demo_year: %s %s as %s -> %s %s" % (method, path, username,
+                                                                 answer.status_code, answer.text))
         return answer
 
     def json(self, username, method, path, **kwargs):
@@ -200,10 +189,9 @@ def ensure_fund(gateway, year, policy, name, budget):
 
 # the plan ----------------------------------------------------------------------------------
 def plan(options, by_level, lecturers, venues, lectures_held, today):
-    """The months' activities: grassroots ones in every county every month (among them
-    the lectures the programme still needs, by the pool's lecturers in turn), a county
-    speciality activity per county and a city demonstration per season. Reviews and
-    survey answers come from a seed (the year): the same options plan the same year."""
+    """Grassroots activities in every county every month (among them the lectures the
+    programme still needs, by the pool's lecturers in turn), a speciality activity per
+    county, a city demonstration per season; from a seed: the same options, the same plan."""
     rng = random.Random(options.year)
     months = sorted(options.months)
     share = len(months) / 12 * options.scale
@@ -248,7 +236,7 @@ def plan(options, by_level, lecturers, venues, lectures_held, today):
                 add(union, month, "lecture", rng.randint(15, 40), rng.randint(600, 1600),
                     lecturer_id=lecturer_for(county), scores=[
                         rng.choices(*zip(*SCORES))[0] for _ in range(rng.randint(
-                            max(1, survey_size(options) - 3), survey_size(options)))])
+                            max(1, options.workers - 3), options.workers))])
                 continue
             category = THEME[SEASON_OF[month]] if rng.random() < 0.45 else rng.choice(
                 ("culture", "sports", "reading", "exhibition", "women"))
@@ -263,11 +251,6 @@ def plan(options, by_level, lecturers, venues, lectures_held, today):
         for union in by_level["city"][:1]:
             add(union, month, THEME[season], rng.randint(100, 200), rng.randint(8000, 15000))
     return sorted(planned, key=lambda p: (p.held_on, p.key))
-
-
-def survey_size(options):
-    """Workers per grassroots union (each answers a lecture's survey once)."""
-    return max(2, round(FULL_YEAR["workers"] * min(1.0, options.scale * 4)))
 
 
 def photo(item):
@@ -328,10 +311,10 @@ def live(gateway, item):
 
 def evaluate(gateway, venue, year):
     """The year's four-goods evaluation of a venue, by its county's reviewer."""
-    rng = random.Random(year * 100000 + venue["id"])
-    points = {"site": 20, "management": 20, "activities": 10, "service": 20, "e_reading": 10,
-              "reading_activities": 10}  # what the evaluator may give (the scheme's)
-    scores = {k: most - rng.randint(0, most // 4) for k, most in points.items()}
+    rng = random.Random(year * 100000 + venue["id"])  # the most the evaluator may give each:
+    scores = {k: most - rng.randint(0, most // 4) for k, most in {
+        "site": 20, "management": 20, "activities": 10, "service": 20, "e_reading": 10,
+        "reading_activities": 10}.items()}
     gateway.call(people(dict(venue, level="grassroots"), gateway)[1], "POST",
                  "/api/v1/venues/%d/evaluations" % venue["id"], ok=(201,), tolerate=(409,),
                  json={"period": str(year), "scores": scores})
@@ -351,7 +334,7 @@ def run(gateway, options, out=print):
     if (options.year, max(options.months)) > (today.year, today.month):
         raise SystemExit("demo_year: %d-%02d has not come" % (options.year, max(options.months)))
     by_level, lecturers, venues, lectures = directory(gateway, options.year)
-    ensure_users(gateway, by_level, survey_size(options), options.clients)
+    ensure_users(gateway, by_level, options.workers, options.clients)
     funds = [ensure_fund(gateway, options.year, "activity", "%d年度职工文体活动补助资金", BUDGET),
              ensure_fund(gateway, options.year, "venue", "%d年度宣教阵地建设补助资金", VENUE_BUDGET)]
     planned = plan(options, by_level, lecturers, venues, lectures, today)
@@ -439,12 +422,11 @@ def main(argv=None):
     first, _, last = (args.months or "1-%d" % (
         today.month if args.year == today.year else 12)).partition("-")
     stored = Path(os.environ.get("CM_DATA_DIR", "./var")) / "admin-password"
-    password = os.environ.get("CM_ADMIN_PASSWORD") or (
-        stored.exists() and stored.read_text().strip())
+    password = os.environ.get("CM_ADMIN_PASSWORD") or (stored.exists() and stored.read_text())
     if not password:
         raise SystemExit("demo_year: set CM_ADMIN_PASSWORD (the start command printed it)")
     gateway = Gateway("http://127.0.0.1:%s" % os.environ.get("CM_GATEWAY_PORT", "8000"),
-                      os.environ.get("CM_ADMIN_USERNAME", "admin"), password)
+                      os.environ.get("CM_ADMIN_USERNAME", "admin"), password.strip())
     run(gateway, Options(args.year, list(range(int(first), int(last or first) + 1)),
                          args.scale, args.clients, not args.no_pay, args.window_days))
 

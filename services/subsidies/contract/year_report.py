@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from services.activities import contract as _activities
 from services.common.schema import Strict
 from services.subsidies.contract._fields import when, yuan
-from services.subsidies.words import DECLINE_REASONS, LEDGER_KINDS
+from services.subsidies.words import DECLINE_REASONS
 
 __all__ = [
     'YearReportIn', 'DecisionTally', 'CountyDecisions', 'TierDecisions', 'DeclineCount',
@@ -50,7 +50,7 @@ class TierDecisions(DecisionTally):
 
 
 class DeclineCount(Strict):
-    reason = fields.String(allow_none=True, metadata={"enum": list(DECLINE_REASONS)})
+    reason = fields.String(allow_none=True, metadata={"enum": list(DECLINE_REASONS) + [None]})
     count = fields.Integer()
 
 
@@ -124,7 +124,6 @@ class SubsidyYearPart(Strict):
     by_tier = fields.List(fields.Nested(TierDecisions))
     declined_by_reason = fields.List(fields.Nested(DeclineCount))
     ledger = fields.Nested(LedgerFolds)
-    ledger_kinds = fields.List(fields.String(), metadata={"enum": list(LEDGER_KINDS)})
     funds = fields.List(fields.Nested(YearFund))
     reconciliation = fields.Nested(YearReconciliation)
 

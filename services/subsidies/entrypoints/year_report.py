@@ -159,7 +159,7 @@ def year_part(year, county, decisions, funds, ledger, allocations, verdicts):
                     for k, t in sorted(by_tier.items(), key=lambda kv: tiers.get(kv[0], 9))],
         "declined_by_reason": [{"reason": r, "count": n}
                                for r, n in sorted(declined.items(), key=lambda kv: str(kv[0]))],
-        "ledger": whole.view(), "ledger_kinds": list(contract.LEDGER_KINDS), "funds": rows,
+        "ledger": whole.view(), "funds": rows,
         "reconciliation": reconciliation(county, activity, venue, money_by_county, whole,
                                          funds, per_county, rows)}
 
