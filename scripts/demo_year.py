@@ -179,6 +179,18 @@ def ensure_users(gateway, by_level, workers, clients):
         list(pool.map(make, wanted))
 
 
+def ensure_payees(gateway, by_level, venues, clients):
+    """The bank details finance keeps for every union (an activity's payee) and venue (a
+    venue subsidy's): a batch holds out payees without them. A 404: a system before payees."""
+    payees = [("union", u) for level in by_level.values() for u in level] + [
+        ("venue", v) for v in venues]
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda payee: gateway.call(
+            "year_finance", "PUT", "/api/v1/payees/%s/%d" % (payee[0], payee[1]["id"]),
+            tolerate=(404,), json={"account_name": payee[1]["name"], "bank": "中国工商银行张掖分行",
+                                   "account_number": "6222%015d" % payee[1]["id"]}), payees))
+
+
 def ensure_fund(gateway, year, policy, name, budget):
     """The year's open city-wide fund of the policy (opened with `budget` if none is)."""
     gateway.call(gateway.admin, "POST", "/api/v1/funds", ok=(201,), tolerate=(409,),
@@ -335,6 +347,7 @@ def run(gateway, options, out=print):
         raise SystemExit("demo_year: %d-%02d has not come" % (options.year, max(options.months)))
     by_level, lecturers, venues, lectures = directory(gateway, options.year)
     ensure_users(gateway, by_level, options.workers, options.clients)
+    ensure_payees(gateway, by_level, venues, options.clients)
     funds = [ensure_fund(gateway, options.year, "activity", "%d年度职工文体活动补助资金", BUDGET),
              ensure_fund(gateway, options.year, "venue", "%d年度宣教阵地建设补助资金", VENUE_BUDGET)]
     planned = plan(options, by_level, lecturers, venues, lectures, today)
