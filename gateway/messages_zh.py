@@ -10,6 +10,7 @@ from gateway.messages_zh_files import FILES_AND_NOTICES
 from gateway.messages_zh_funds import FUNDS
 from gateway.messages_zh_payments import PAYMENTS
 from gateway.messages_zh_policies import POLICIES
+from gateway.messages_zh_report import REPORT
 
 MESSAGES = {
     # marshmallow's own ---------------------------------------------------------------
@@ -368,4 +369,5 @@ MESSAGES = {
     **PAYMENTS,
     **FIGURES,
     **POLICIES,
+    **REPORT,
 }

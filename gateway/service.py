@@ -21,6 +21,7 @@ from gateway.routes.policies import PolicyRoutes
 from gateway.routes.disbursement import DisbursementRoutes
 from gateway.routes.subsidies import SubsidyRoutes
 from gateway.routes.subsidy_stats import SubsidyStatsRoutes
+from gateway.routes.year_report import YearReportRoutes
 from gateway.rpc import SignedRpcProxy, call as rpc_call
 from services.common.dependencies import Blobs, Config, Database, EntrypointMetrics
 from services.common.ops import HealthEndpoints
@@ -29,7 +30,7 @@ from services.common.ops import HealthEndpoints
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, DisbursementRoutes,
               PolicyRoutes, SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes,
               HealthEndpoints, DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews,
-              CoverageViews, WorkerViews, CityViews, PaymentViews):
+              CoverageViews, WorkerViews, CityViews, PaymentViews, YearReportRoutes):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from services.activities.words import (  # noqa: F401  (the contract's word lists)
     CATEGORIES, LEVELS, REVIEW_ACTIONS, SEASON_NAMES, STATUSES)
@@ -68,13 +68,23 @@ def next_status(action, current):
 
 
 # reporting ------------------------------------------------------------------------------
-def report_errors(report, union, today, window_days, participants_factor):
-    """Field errors of a report against the rules; empty when it may be stored."""
+def report_errors(report, union, today, window_days, participants_factor, late_entry=False,
+                  window_applies=True):
+    """Field errors of a report against the rules; empty when it may be stored.
+
+    The reporting window holds a union to its activities of the last window_days. A late
+    entry (补录: the city federation entering, with its reason, a report that reached it
+    on paper or late, as it does before closing a year's accounts) may be older: any day
+    of the current or the previous calendar year, never in the future. window_applies is
+    False for a rework that keeps the date an earlier report was accepted with."""
     errors = {}
     held_on = report["held_on"]
     if held_on > today:
         errors["held_on"] = ["must not be in the future"]
-    elif held_on < today - timedelta(days=window_days):
+    elif late_entry and held_on.year < today.year - 1:
+        errors["held_on"] = ["a late entry is for an activity of this year or the last"]
+    elif (window_applies and not late_entry
+          and held_on < today - timedelta(days=window_days)):
         errors["held_on"] = ["older than the %d-day reporting window" % window_days]
     ceiling = int(union["members"] * participants_factor)
     if report["participants"] < 1:
@@ -268,23 +278,32 @@ def season_shares(items, themes):
 
 
 # lectures and satisfaction --------------------------------------------------------------
-def ratio(part, whole):
-    """"0.9583" (rounded down, so 0.94999 never reads as 0.95), None when whole is 0."""
+def half_up(part, whole, places):
+    """part / whole as a string of `places` decimals, rounded half up (2/3 -> "0.6667",
+    4.125 -> "4.13"), never truncated; None when whole is 0. Exact: Decimal division of
+    integers to 28 digits, then one rounding."""
     if not whole:
         return None
-    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_DOWN))
+    step = Decimal(1).scaleb(-places)
+    return str((Decimal(part) / Decimal(whole)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def ratio(part, whole):
+    """"0.9583": a share rounded half up to four places; None when whole is 0."""
+    return half_up(part, whole, 4)
 
 
 def satisfaction(scores, target=SATISFACTION_TARGET):
-    """Share of scores of 4 or 5, against the programme's target."""
+    """Share of scores of 4 or 5, against the programme's target. The share is shown
+    rounded half up; whether it meets the target is decided on the exact share, so a
+    94.996 % that reads "0.9500" still does not meet 95 %."""
     scores = list(scores)
     satisfied = sum(1 for s in scores if s in SATISFIED_SCORES)
     value = ratio(satisfied, len(scores))
     return {"responses": len(scores), "satisfied": satisfied, "satisfaction": value,
-            "average": (str((Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01")))
-                        if scores else None),
+            "average": half_up(sum(scores), len(scores), 2),
             "target": str(target),
-            "meets_target": None if value is None else Decimal(value) >= target}
+            "meets_target": None if value is None else satisfied >= target * len(scores)}
 
 
 def statistics(year, items, lecture_scores, target=SATISFACTION_TARGET):

@@ -7,6 +7,7 @@ criteria, ratings), ISBNs and periods are in services.library.words, re-exported
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from services.library.words import (  # noqa: F401  (the domain's words, re-exported)
     COPY_STATUSES, CRITERIA, RATINGS, VENUE_KINDS, VENUE_STATUSES, BadIsbn, BadPeriod,
@@ -230,4 +231,45 @@ def network_summary(venues):
         "by_county": [dict(county=c, **v) for c, v in sorted(counties.items())],
         "by_kind": [dict(kind=k, kind_name=VENUE_KINDS[k], **v) for k, v in sorted(kinds.items())],
         "total": total,
+    }
+
+
+def half_up(part, whole, places):
+    """part / whole as a string of `places` decimals rounded half up (never truncated:
+    329 / 4 -> "82.25", 1100 / 3 -> "366.67"); None when whole is 0."""
+    if not whole:
+        return None
+    step = Decimal(1).scaleb(-places)
+    return str((Decimal(part) / Decimal(whole)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def year_figures(venues, evaluations, held):
+    """The reading network at a year's end and its year, for the year-end report.
+
+    venues: dicts of the open venues (county, kind, floor_area_m2, seats,
+    e_reading_devices); evaluations: dicts (venue_id, rating, total) of the year's periods;
+    held: the categories of the approved activities held at venues in the year.
+    """
+    summary = network_summary(venues)
+    kinds = {row["kind"]: row for row in summary["by_kind"]}
+
+    def count(kind):
+        return kinds.get(kind, {}).get("venues", 0)
+
+    ratings = [{"rating": r, "rating_name": name,
+                "count": sum(1 for e in evaluations if e["rating"] == r)}
+               for r, name in RATINGS.items()]
+    return {
+        "venues": summary["total"]["venues"], "by_kind": summary["by_kind"],
+        "culture_palaces": count("culture_palace"), "worker_clubs": count("worker_club"),
+        "palace_and_club_area_m2": sum(kinds.get(k, {}).get("floor_area_m2", 0)
+                                       for k in ("culture_palace", "worker_club")),
+        "rest_station_corners": count("rest_station_corner"),
+        "evaluations": {"evaluations": len(evaluations),
+                        "venues_evaluated": len({e["venue_id"] for e in evaluations}),
+                        "by_rating": ratings,
+                        "average_total": half_up(sum(e["total"] for e in evaluations),
+                                                 len(evaluations), 2)},
+        "activities_at_venues": len(held),
+        "reading_activities_at_venues": sum(1 for c in held if c == "reading"),
     }

@@ -17,11 +17,13 @@ from services.subsidies.entrypoints.funds import FundEntrypoints
 from services.subsidies.entrypoints.policies import PolicyEntrypoints
 from services.subsidies.entrypoints.simulation import SimulationEntrypoints
 from services.subsidies.entrypoints.statistics import StatisticsEntrypoints
+from services.subsidies.entrypoints.year_report import YearReportEntrypoints
 from services.subsidies.models import MESSAGING, Fund
 
 
 class Service(FundEntrypoints, DecisionEntrypoints, PolicyEntrypoints, DisbursementEntrypoints,
-              StatisticsEntrypoints, SimulationEntrypoints, OpsEndpoints):
+              StatisticsEntrypoints, SimulationEntrypoints, YearReportEntrypoints,
+              OpsEndpoints):
     name = "subsidies"
     db = Database(MESSAGING)
     config = Config()

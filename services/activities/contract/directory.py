@@ -88,13 +88,19 @@ class ActivityIn(Strict):
                                  "programme, for no lecturer's figures)"})
     description = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=5000))
+    late_entry_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, 500),
+        metadata={"description": "补录 (late entry): the city federation's reason for "
+                                 "entering a report older than the reporting window "
+                                 "(city_admin only; an activity of this year or the last); "
+                                 "it is kept in the review trail"})
 
 
 class ActivityChanges(ActivityIn):
     """update_activity(activity_id, payload, actor): a returned activity's owner may
-    change anything but its union."""
+    change anything but its union (and a report is entered late once, when reported)."""
     class Meta:
-        exclude = ("union_id",)
+        exclude = ("union_id", "late_entry_reason")
 
 
 class ActivityFilter(Strict):

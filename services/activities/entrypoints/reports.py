@@ -1,5 +1,6 @@
 """Hold first, subsidise after: a union reports an activity it has held, reworks a
 returned one; reading activities and their review trail."""
+from nameko.extensions import DependencyProvider
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -7,16 +8,28 @@ from services.activities import contract, domain, files, queries
 from services.activities.entrypoints.base import Shared
 from services.activities.models import Activity, HistoryEntry, Union
 from services.common.clock import local_today, utcnow
-from services.common.errors import Conflict, Invalid, expected_rpc
+from services.common.errors import Conflict, Forbidden, Invalid, expected_rpc
 from services.common.lookup import storable_id
 from services.common.paging import page
 from services.common.schema import load
 
 rpc = expected_rpc()
 HISTORY_OUT = contract.HistoryOut(many=True)
+LATE_ENTRY_ROLES = ("city_admin",)  # 补录 is the city federation's
+LATE_ENTRY_NOTE = "补录：%s"  # the report's line in the review trail
+
+
+class CallerRole(DependencyProvider):
+    """The acting user's role, as the verified signature of the call carries it
+    (services.common.rpc); "" for none."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.context_data.get("actor_role") or ""
 
 
 class ReportEntrypoints(Shared):
+    caller_role = CallerRole()
+
     @rpc
     def report_activity(self, payload, actor, request_key=None):
         """request_key (the client's Idempotency-Key) makes a retry after an unclear
@@ -27,6 +40,11 @@ class ReportEntrypoints(Shared):
         refuses it.
         """
         data = load(contract.ActivityIn(), payload)
+        late = data["late_entry_reason"]
+        if late is not None and self.caller_role not in LATE_ENTRY_ROLES:
+            raise Forbidden("only the city federation enters a report late",
+                            {"late_entry_reason": ["only a city_admin may enter a report "
+                                                   "late"]})
         fingerprint = domain.request_fingerprint(payload) if request_key else None
         if request_key:
             earlier = self._reported_with(actor, request_key, fingerprint)
@@ -34,7 +52,7 @@ class ReportEntrypoints(Shared):
                 return earlier
         with self.db.unit_of_work() as uow:
             union = queries.union_or_invalid(uow.session, data["union_id"])
-            self._check_report(uow.session, data, union)
+            self._check_report(uow.session, data, union, late_entry=late is not None)
             now = utcnow()
             activity = Activity(
                 **_activity_fields(data), union_id=union.id, county=union.county,
@@ -49,7 +67,8 @@ class ReportEntrypoints(Shared):
                 uow.session.rollback()
                 return self._reported_with(actor, request_key, fingerprint)
             activity.evidence = files.attach(uow.session, data["evidence"], actor, activity.id)
-            self._record(uow, activity, union, "report", None, actor, None)
+            self._record(uow, activity, union, "report", None, actor,
+                         None if late is None else LATE_ENTRY_NOTE % late)
             answer = self._answer(uow.session, activity)
         return answer
 
@@ -76,7 +95,9 @@ class ReportEntrypoints(Shared):
                 raise Conflict("only a returned activity can be changed",
                                {"status": activity.status})
             union = uow.session.get(Union, activity.union_id)
-            self._check_report(uow.session, data, union)
+            # the window was met when it was reported: a rework keeping the date is not late
+            self._check_report(uow.session, data, union,
+                               window_applies=data["held_on"] != activity.held_on)
             for key, value in _activity_fields(data).items():
                 setattr(activity, key, value)
             activity.evidence = files.attach(uow.session, data["evidence"], actor, activity.id)
@@ -127,10 +148,11 @@ class ReportEntrypoints(Shared):
         """An activity as answered, its files' facts included."""
         return files.with_files(session, [queries.ACTIVITY_OUT.dump(activity)])[0]
 
-    def _check_report(self, session, data, union):
+    def _check_report(self, session, data, union, late_entry=False, window_applies=True):
         errors = domain.report_errors(data, queries.union_dict(union), local_today(),
                                       self.config.reporting_window_days,
-                                      self.config.participants_factor)
+                                      self.config.participants_factor, late_entry,
+                                      window_applies)
         errors.update(domain.lecturer_errors(
             data["category"], queries.lecturer_state(session, data.get("lecturer_id"))))
         if errors:

@@ -1,5 +1,5 @@
 """Figures: coverage (月月有活动), the year's statistics, the lecture programme's report."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.activities import contract, domain, metrics, queries
 from services.activities.entrypoints.base import Shared
@@ -42,6 +42,24 @@ class StatisticsEntrypoints(Shared):
         answer["expenses_total"] = to_yuan(answer.pop("expenses_total_fen"))
         answer["scope"] = {"county": county, "union_id": union_id}
         return STATS_OUT.dump(answer)
+
+    @rpc
+    def year_figures(self, year, county=None):
+        """What the year-end report needs beside statistics, coverage and the lecture
+        report: approved activities held at a venue (library counts them too: the report
+        compares the two) and the lecturer pool (active lecturers; of the county, if one)."""
+        with self.db.session() as session:
+            at_venues = dict(session.execute(queries.scoped(
+                select(Activity.category, func.count())
+                .where(Activity.year == year, Activity.status == "approved",
+                       Activity.venue_id.is_not(None))
+                .group_by(Activity.category), county, None)).all())
+            pool = select(func.count(Lecturer.id)).where(Lecturer.active.is_(True))
+            if county is not None:
+                pool = pool.where(Lecturer.county == county)
+            lecturers = session.scalar(pool)
+        return {"year": year, "county": county, "approved_at_venues": sum(at_venues.values()),
+                "reading_at_venues": at_venues.get("reading", 0), "lecturer_pool": lecturers}
 
     @rpc
     def lecture_report(self, year, county=None, lecturer_id=None):

@@ -1,15 +1,16 @@
 """Reading statistics: loans and readers by venue, county and month; the autumn reading
-season; venues idle in a period."""
-from datetime import timedelta
+season; venues idle in a period; the network's year for the year-end report."""
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from services.common.errors import Invalid
 from services.common.paging import page
 from services.common.schema import load
 from services.library import domain, queries
 from services.library.contract import SeasonFilter, VenueOut
 from services.library.entrypoints.common import rpc, stats_filter
-from services.library.models import Copy, Loan, Venue, VenueActivity
+from services.library.models import Copy, Evaluation, Loan, Venue, VenueActivity
 
 
 class StatisticsEntrypoints:
@@ -53,6 +54,31 @@ class StatisticsEntrypoints:
             "venues_with_loans": len(loans["by_venue"]), "copies_added": new_copies,
             "by_county": loans["by_county"], "by_month": loans["by_month"],
         }
+
+    @rpc
+    def year_figures(self, year, county=None):
+        """The reading network for the year-end report: open venues by kind, the four-goods
+        evaluations of the year's periods (a year, its halves, quarters and months), and
+        the approved activities held at venues that year (activities counts them too)."""
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise Invalid("no such year", {"year": ["a year from 2000 to 2100"]})
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        in_county = (lambda query: query) if county is None else (
+            lambda query: query.where(Venue.county == county))
+        with self.db.session() as session:
+            venues = session.execute(in_county(
+                select(Venue.county, Venue.kind, Venue.floor_area_m2, Venue.seats,
+                       Venue.e_reading_devices).where(Venue.status == "open"))).all()
+            evaluations = session.execute(in_county(
+                select(Evaluation.venue_id, Evaluation.rating, Evaluation.total)
+                .join(Venue, Venue.id == Evaluation.venue_id)
+                .where(Evaluation.period_start >= start, Evaluation.period_end <= end))).all()
+            held = session.scalars(in_county(
+                select(VenueActivity.category).join(Venue, Venue.id == VenueActivity.venue_id)
+                .where(VenueActivity.held_on >= start, VenueActivity.held_on <= end))).all()
+        answer = domain.year_figures([row._asdict() for row in venues],
+                                     [row._asdict() for row in evaluations], held)
+        return dict(answer, year=year, county=county)
 
     @rpc
     def idle_venues(self, filters, limit=50, offset=0):

@@ -22,3 +22,4 @@ from services.subsidies.contract.policies import *  # noqa: F401,F403
 from services.subsidies.contract.disbursement import *  # noqa: F401,F403
 from services.subsidies.contract.payees import *  # noqa: F401,F403
 from services.subsidies.contract.statistics import *  # noqa: F401,F403
+from services.subsidies.contract.year_report import *  # noqa: F401,F403
