@@ -172,7 +172,7 @@ class ActivityRoutes:
                 dict(answer["feedback"], replaced=not answer["created"]))
 
     @route("GET", "/api/v1/activities/<int:activity_id>/survey", roles=WORKERS,
-           response=a.SurveyOut,
+           response=c.SurveyOut,
            summary="The activity a worker of the holding union is asked to score (its title, "
                    "day, union, lecturer): 403 for a worker of another union, 409 unless "
                    "approved")
@@ -186,7 +186,7 @@ class ActivityRoutes:
         union = self._rpc("activities", "get_union", activity["union_id"])
         lecturer = (self._rpc("activities", "get_lecturer", activity["lecturer_id"])
                     if activity.get("lecturer_id") else {})
-        return a.SurveyOut().dump(dict(activity, union_name=union["name"],
+        return c.SurveyOut().dump(dict(activity, union_name=union["name"],
                                        lecturer_name=lecturer.get("name")))
 
     @route("GET", "/api/v1/activities/<int:activity_id>/feedback",

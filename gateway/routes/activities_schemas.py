@@ -1,7 +1,6 @@
 """What the activities routes have of their own beyond the service's contract
 (services/activities/contract.py): the bulk review's body and answer, and the feedback
-answer as HTTP gives it (the score, and whether it replaced an earlier one), and what a
-worker sees of the activity it scores."""
+answer as HTTP gives it (the score, and whether it replaced an earlier one)."""
 from marshmallow import ValidationError, fields, validate
 
 from services.activities import contract
@@ -24,17 +23,6 @@ class BulkAnswer(Strict):
     results = fields.List(fields.Nested(contract.BulkItem))
     approved = fields.Integer()
     failed = fields.Integer()
-
-
-class SurveyOut(Strict):
-    """What a worker of the holding union sees of an activity before scoring it."""
-    id = fields.Integer()
-    title = fields.String()
-    category = fields.String()
-    held_on = fields.String(metadata={"format": "date"})  # as the service answered it
-    union_id = fields.Integer()
-    union_name = fields.String(allow_none=True)
-    lecturer_name = fields.String(allow_none=True)
 
 
 class FeedbackAnswer(contract.FeedbackOut):

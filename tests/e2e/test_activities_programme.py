@@ -85,7 +85,7 @@ def test_coverage_lists_the_gaps_and_the_theme_shares(world):
     assert len(gaps) == 6 * len(due) - 2
     share = {s["season"]: s for s in answer["seasons"]}[THIS_SEASON]
     assert (share["theme"], share["activities"], share["matching"], share["share"]) == (
-        "测试主题季", 3, 2, "0.6666")
+        "测试主题季", 3, 2, "0.6667")
     # the events carry the calendar facts, as of the year's configured theme
     assert facts(world, "activity_approved", reading["id"])["season_theme_match"] is True
     sports_facts = facts(world, "activity_approved", sports["id"])
@@ -199,7 +199,7 @@ def test_feedback_satisfaction_and_lectures_without_feedback(world, workers, lec
     workers[1].post(path, {"score": 2})
     report_ = world.system.client().get("/api/v1/stats/lectures", year=YEAR,
                                         lecturer_id=lecturer["id"]).json()
-    assert report_["programme"]["satisfaction"] == "0.6666"
+    assert report_["programme"]["satisfaction"] == "0.6667"
     assert report_["programme"]["meets_target"] is False
     assert world.as_user("rev_linze").get("/api/v1/stats/lectures", year=YEAR).json()[
         "programme"]["sessions"] == 0  # scoped to its county
@@ -225,7 +225,7 @@ def test_the_years_statistics_in_scope(world):
     assert published["lecture_sessions"] == 2
     assert published["activities_approved"] == stats["by_status"]["approved"]
     assert published["activities_held"] == stats["reported"] - stats["by_status"]["rejected"]
-    assert published["lecture_satisfaction"] == "0.6666" and published["meets_target"] is False
+    assert published["lecture_satisfaction"] == "0.6667" and published["meets_target"] is False
     assert stats["participants_total"] == 40 * published["activities_approved"]
 
     county = world.as_user("rev_linze").get("/api/v1/stats/activities").json()
@@ -245,7 +245,7 @@ def test_business_gauges_for_ops(world):
     expected = stats["by_season"][THIS_SEASON]["approved"]
     assert wait_for(lambda: approved_now() == expected, 10, "the gauge")
     assert world.system.metric("activities", "cm_lecture_satisfaction_ratio") == pytest.approx(
-        0.6666)
+        0.6667)
 
 
 # the unions directory -------------------------------------------------------------------

@@ -96,6 +96,7 @@ RULES = {
     ("GET", "/api/v1/notifications/templates"): "CO",
     ("GET", "/api/v1/notifications/unread-count"): ANY,
     ("GET", "/api/v1/payees"): "CF",
+    ("GET", "/api/v1/reports/year"): "CRF",
     ("GET", "/api/v1/unions/<int:union_id>/subsidy-year"): "CRUF",
     ("GET", "/api/v1/payees/<kind>/<int:payee_id>"): "CF",
     ("PUT", "/api/v1/payees/<kind>/<int:payee_id>"): "CF",

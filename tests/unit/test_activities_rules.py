@@ -89,7 +89,7 @@ def test_season_theme_shares():
              held("甘州区", 10, "reading"), held("甘州区", 9, "sports")]
     shares = {s["season"]: s for s in domain.season_shares(items, THEMES)}
     assert shares["spring"]["activities"] == 3 and shares["spring"]["matching"] == 2
-    assert shares["spring"]["share"] == "0.6666"  # rounded down
+    assert shares["spring"]["share"] == "0.6667"  # rounded half up
     assert shares["autumn"]["share"] == "0.5000"
     assert shares["summer"]["activities"] == 0 and shares["summer"]["share"] is None
 

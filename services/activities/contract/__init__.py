@@ -24,7 +24,7 @@ from services.activities.contract.evidence import (  # noqa: F401
     EvidenceFileOut, EvidenceItemOut, EvidenceOut, EvidenceRegister, media_type_of)
 # the lecture programme, feedback, the four seasons, coverage and statistics
 from services.activities.contract.programme import (  # noqa: F401
-    LecturerIn, LecturerChange, LecturerFilter, LecturerOut, LecturerPage, FeedbackIn,
+    LecturerIn, LecturerChange, LecturerFilter, LecturerOut, LecturerPage, FeedbackIn, SurveyOut,
     FeedbackOut, FeedbackGivenOut,
     Satisfaction, FeedbackSummary, SeasonThemeIn, SeasonOut, SeasonsOut, CoverageQuery,
     ActivityStatsQuery, LectureQuery, Gap, CoverageRow, SeasonShare, CoverageOut,

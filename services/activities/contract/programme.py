@@ -68,6 +68,17 @@ class FeedbackIn(Strict):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class SurveyOut(Strict):
+    """What a worker of the holding union sees of an activity before scoring it."""
+    id = fields.Integer()
+    title = fields.String()
+    category = fields.String()
+    held_on = fields.String(metadata={"format": "date"})  # the activity's, as answered
+    union_id = fields.Integer()
+    union_name = fields.String(allow_none=True)
+    lecturer_name = fields.String(allow_none=True)
+
+
 class FeedbackOut(Strict):
     id = fields.Integer()
     activity_id = fields.Integer()
