@@ -5,7 +5,7 @@ gateway.console.payment_views). Every read and change is the JSON API's own rout
 (gateway.console.api)."""
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from gateway.console.views import _int
 from gateway.console.web import page
@@ -63,7 +63,8 @@ def burn_down(fund, by_month):
     for month in range(1, 13):
         total += by_month.get(month, Decimal(0))
         rows.append({"month": month, "granted": by_month.get(month, Decimal(0)),
-                     "cumulative": total, "plan": (budget * month / 12).quantize(Decimal("0.01"))})
+                     "cumulative": total,
+                     "plan": (budget * month / 12).quantize(Decimal("0.01"), ROUND_HALF_UP)})
     top = max([budget] + [row["cumulative"] for row in rows]) or Decimal(1)
     width = CHART["width"] - CHART["left"] - CHART["right"]
     height = CHART["height"] - CHART["top"] - CHART["bottom"]

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from services.activities.words import (  # noqa: F401  (the contract's word lists)
     CATEGORIES, LEVELS, REVIEW_ACTIONS, SEASON_NAMES, STATUSES)
@@ -291,6 +291,15 @@ def half_up(part, whole, places):
 def ratio(part, whole):
     """"0.9583": a share rounded half up to four places; None when whole is 0."""
     return half_up(part, whole, 4)
+
+
+def share_not_above(part, whole):
+    """A share cut (not rounded) to four places, for facts a rule compares with a
+    threshold: 94.996 % is "0.9499", so an at_least 0.95 rule never takes it for 95 %."""
+    if not whole:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"),
+                                                          rounding=ROUND_DOWN))
 
 
 def satisfaction(scores, target=SATISFACTION_TARGET):

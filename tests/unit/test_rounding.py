@@ -63,3 +63,10 @@ def test_the_year_reports_averages_are_half_up_to_the_fen():
     assert half_up_fen(110000, 3) == 36667  # 1100.00 / 3 = 366.67, not 366.66
     assert half_up_fen(5, 2) == 3 and half_up_fen(4, 3) == 1 and half_up_fen(7, 2) == 4
     assert half_up_fen(29000, 1) == 29000 and half_up_fen(0, 0) == 0
+
+
+def test_a_share_a_threshold_reads_is_cut_never_rounded_up():
+    from services.activities import domain
+    assert domain.share_not_above(18999, 20000) == "0.9499"  # 94.995 %: not yet 95 %
+    assert domain.ratio(18999, 20000) == "0.9500"            # as people read it
+    assert domain.share_not_above(19, 20) == "0.9500" and domain.share_not_above(1, 0) is None

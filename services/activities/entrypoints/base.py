@@ -56,6 +56,7 @@ class Shared:
             scores = session.scalars(metrics.lecture_scores_query(activity.year).where(
                 Activity.lecturer_id == activity.lecturer_id)).all()
             extra["lecturer_name"] = lecturer.name if lecturer else None
-            extra["lecturer_satisfaction"] = domain.satisfaction(
-                scores, self._target())["satisfaction"]
+            # the subsidy rule compares it with a threshold: cut, never rounded up
+            extra["lecturer_satisfaction"] = domain.share_not_above(
+                sum(1 for s in scores if s in domain.SATISFIED_SCORES), len(scores))
         return extra
