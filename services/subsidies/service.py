@@ -15,12 +15,13 @@ from services.subsidies.entrypoints.decisions import DecisionEntrypoints
 from services.subsidies.entrypoints.disbursement import DisbursementEntrypoints
 from services.subsidies.entrypoints.funds import FundEntrypoints
 from services.subsidies.entrypoints.policies import PolicyEntrypoints
+from services.subsidies.entrypoints.redecide import RedecisionEntrypoints
 from services.subsidies.entrypoints.statistics import StatisticsEntrypoints
 from services.subsidies.models import MESSAGING, Fund
 
 
 class Service(FundEntrypoints, DecisionEntrypoints, PolicyEntrypoints, DisbursementEntrypoints,
-              StatisticsEntrypoints, OpsEndpoints):
+              StatisticsEntrypoints, RedecisionEntrypoints, OpsEndpoints):
     name = "subsidies"
     db = Database(MESSAGING)
     config = Config()
