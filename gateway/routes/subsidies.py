@@ -54,7 +54,7 @@ class SubsidyRoutes:
         return self._rpc("subsidies", "list_adjustments", fund_id, call.query["limit"],
                          call.query["offset"])
 
-    @route("POST", "/api/v1/funds/<int:fund_id>/close", roles=policy.MONEY, body=c.CloseIn(),
+    @route("POST", "/api/v1/funds/<int:fund_id>/close", roles=policy.MONEY, body=c.FundCloseIn(),
            response=c.FundOut,
            summary="Close a fund: nothing more is drawn from it (a new fund may open for its "
                    "year, policy and county); what it granted is still paid; twice is 409")

@@ -4,7 +4,7 @@ import re
 
 from marshmallow import fields, validate
 
-from services.common.money import BadAmount, to_fen, to_yuan
+from services.common.money import to_fen, to_yuan
 from services.common.schema import County, Strict
 from services.subsidies.contract._fields import computed, page_of, when, yuan
 from services.subsidies.words import (POLICY_KINDS, FUND_STATUSES, LEDGER_KINDS,
@@ -14,13 +14,15 @@ __all__ = [
     'AllocationIn', 'FundIn', 'AllocationsIn', 'FundFilter', 'AllocationOut', 'FundOut',
     'FundList', 'LedgerOut', 'LedgerList', 'RecomputedDecisions', 'LedgerRecomputed',
     'AllocationReconciliation', 'Reconciliation', 'ReconciliationAll',
-    'SIGNED_YUAN_PATTERN', 'SignedYuan', 'AdjustmentIn', 'AdjustmentOut', 'AdjustmentList',
-    'AdjustmentCreated', 'CloseIn', 'REDECIDE_MAX', 'RedecideIn', 'RedecisionItem',
+    'SIGNED_YUAN_PATTERN', 'NOT_BLANK', 'SignedYuan', 'AdjustmentIn', 'AdjustmentOut', 'AdjustmentList',
+    'AdjustmentCreated', 'FundCloseIn', 'REDECIDE_MAX', 'RedecideIn', 'RedecisionItem',
     'RedecisionOut']
 
-# an adjustment's amount: a yuan amount with a sign ("-500.00" lowers the budget)
-SIGNED_YUAN_PATTERN = r"^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$"
+# an adjustment's amount: a yuan amount with a sign ("-500.00" lowers the budget), not zero
+SIGNED_YUAN_PATTERN = r"^-?([1-9]\d{0,11}(\.\d{1,2})?|0\.(0[1-9]|[1-9]\d?))$"
 _SIGNED_YUAN = re.compile(SIGNED_YUAN_PATTERN)
+_ZERO = re.compile(r"^-?0(\.0{1,2})?$")
+NOT_BLANK = r"\S"  # documents what validate.Predicate("strip") checks
 REDECIDE_MAX = 200  # declines re-decided per call at most: each is a unit of work of its own
 
 
@@ -166,23 +168,26 @@ class SignedYuan(fields.Field):
         return None if value is None else to_yuan(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and _ZERO.match(value):
+            raise self.make_error("zero")
         if not isinstance(value, str) or not _SIGNED_YUAN.match(value):
             raise self.make_error("invalid")
-        try:
-            fen = to_fen(value.lstrip("-"))
-        except BadAmount as exc:
-            raise self.make_error("invalid") from exc
-        if fen == 0:
-            raise self.make_error("zero")
+        fen = to_fen(value.lstrip("-"))
         return -fen if value.startswith("-") else fen
+
+
+def _reason(**kwargs):
+    return fields.String(validate=[validate.Length(min=1, max=500),
+                                   validate.Predicate("strip", error="must not be blank")],
+                         metadata={"pattern": NOT_BLANK}, **kwargs)
 
 
 class AdjustmentIn(Strict):
     amount = SignedYuan(required=True, metadata={
         "type": "string", "pattern": SIGNED_YUAN_PATTERN,
-        "description": 'yuan, signed: "10000.00" raises the budget, "-500.00" lowers it'})
-    reason = fields.String(required=True, validate=[
-        validate.Length(min=1, max=500), validate.Predicate("strip", error="must not be blank")])
+        "description": 'yuan, signed, not zero: "10000.00" raises the budget, "-500.00" '
+                       'lowers it'})
+    reason = _reason(required=True)
 
 
 class AdjustmentOut(Strict):
@@ -205,9 +210,8 @@ class AdjustmentCreated(AdjustmentOut):
     fund = fields.Nested(FundOut)
 
 
-class CloseIn(Strict):
-    reason = fields.String(load_default=None, allow_none=True, validate=[
-        validate.Length(min=1, max=500), validate.Predicate("strip", error="must not be blank")])
+class FundCloseIn(Strict):
+    reason = _reason(load_default=None, allow_none=True)
 
 
 class RedecideIn(Strict):

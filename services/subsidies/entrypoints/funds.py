@@ -154,7 +154,7 @@ class FundEntrypoints:
         """Nothing more is drawn from a closed fund (decisions look for an open one, and a
         new fund may open for its year, policy and county); its granted decisions are
         still batched and paid, and a cancellation still gives money back to it."""
-        data = load(contract.CloseIn(), payload)
+        data = load(contract.FundCloseIn(), payload)
         with self.db.unit_of_work() as uow:
             session = uow.session
             fund = repository.fund(session, fund_id, lock=True)
