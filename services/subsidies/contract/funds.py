@@ -14,9 +14,9 @@ __all__ = [
     'AllocationIn', 'FundIn', 'AllocationsIn', 'FundFilter', 'AllocationOut', 'FundOut',
     'FundList', 'LedgerOut', 'LedgerList', 'RecomputedDecisions', 'LedgerRecomputed',
     'AllocationReconciliation', 'Reconciliation', 'ReconciliationAll',
-    'SIGNED_YUAN_PATTERN', 'NOT_BLANK', 'SignedYuan', 'AdjustmentIn', 'AdjustmentOut', 'AdjustmentList',
-    'AdjustmentCreated', 'FundCloseIn', 'REDECIDE_MAX', 'RedecideIn', 'RedecisionItem',
-    'RedecisionOut']
+    'SIGNED_YUAN_PATTERN', 'NOT_BLANK', 'SignedYuan', 'AdjustmentIn', 'AdjustmentOut',
+    'AdjustmentList', 'AdjustmentCreated', 'FundCloseIn', 'REDECIDE_MAX', 'RedecideIn',
+    'RedecisionItem', 'RedecisionOut']
 
 # an adjustment's amount: a yuan amount with a sign ("-500.00" lowers the budget), not zero
 SIGNED_YUAN_PATTERN = r"^-?([1-9]\d{0,11}(\.\d{1,2})?|0\.(0[1-9]|[1-9]\d?))$"
