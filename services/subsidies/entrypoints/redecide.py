@@ -7,14 +7,17 @@ policy and scope that were never re-decided are decided once more, in approval o
 with the union's year as it stands now, against the fund as it stands now. Each is a
 unit of work of its own (the fund's row locked, then the union's year, then the decline
 claimed by a conditional UPDATE, so that two calls or two replicas never re-decide one
-twice), so a long run never holds the fund's lock; a call re-decides at most `limit`
-(REDECIDE_MAX) and stops within a share of the RPC timeout, answering what is left. A
+twice), so a long run never holds the fund's lock. A call re-decides at most `limit`
+(REDECIDE_MAX), starts no unit after a share of the RPC timeout and waits for a lock no
+longer than a larger share (PostgreSQL's lock_timeout: the fund's row is busy while
+approvals pour in), so that its answer, with what is left, gets back in time. A
 decline is only re-decided when the fund has money left for it (the fund's remaining and
 its county's allocation above zero): a top-up of a used-up fund loses nobody's chance.
 """
 import time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from services.common.clock import LOCAL, local_today, utcnow
 from services.common.errors import Conflict
@@ -31,7 +34,10 @@ from services.subsidies.entrypoints.policies import rules_in_force
 from services.subsidies.models import CITY_WIDE, Fund, Subsidy
 
 REDECIDABLE = ("budget_exhausted", "no_fund")  # declines for want of money, not of merit
-TIME_SHARE = 0.4  # of the RPC timeout a call may spend deciding: its answer must get back
+# of the RPC timeout: no unit starts after the first share, no lock is awaited after the
+# second (the answer must get back to the gateway within the timeout)
+START_SHARE, WAIT_SHARE = 0.2, 0.4
+LOCK_TIMEOUT = "55P03"  # PostgreSQL: canceling statement due to lock timeout
 USED_UP = "fund_used_up"
 ITEM = ("id", "subject", "activity_id", "venue_id", "union_id", "county", "approved_on",
         "status", "amount_fen", "reason", "policy_version")  # contract.RedecisionItem's
@@ -50,7 +56,9 @@ class RedecisionEntrypoints:
     @rpc
     def redecide(self, fund_id, payload, actor):
         data = load(contract.RedecideIn(), payload)
-        deadline = time.monotonic() + TIME_SHARE * self.config.rpc_timeout
+        started = time.monotonic()
+        deadline = started + START_SHARE * self.config.rpc_timeout
+        waits_until = started + WAIT_SHARE * self.config.rpc_timeout
         with self.db.session() as session:
             fund = repository.fund(session, fund_id)
             if fund.status != "open":
@@ -63,7 +71,13 @@ class RedecisionEntrypoints:
             if time.monotonic() > deadline:
                 stopped = "time"
                 break
-            outcome = self._redecide_one(fund_id, subsidy_id, actor)
+            try:
+                outcome = self._redecide_one(fund_id, subsidy_id, actor, waits_until)
+            except DBAPIError as exc:
+                if not _lock_timeout(exc):
+                    raise
+                stopped = "time"  # the fund's row stayed busy: the next call goes on
+                break
             if outcome == USED_UP:
                 stopped = USED_UP
                 break
@@ -78,12 +92,13 @@ class RedecisionEntrypoints:
                                                       fund_id=fund_id,
                                                       fund=dumpable(session, fund)))
 
-    def _redecide_one(self, fund_id, subsidy_id, actor):
+    def _redecide_one(self, fund_id, subsidy_id, actor, waits_until):
         """One decline decided once more, in a unit of work of its own; None when it is not
         this fund's to re-decide now (re-decided meanwhile, its county draws on another
         fund, its county's allocation is used up); USED_UP when the fund has nothing left."""
         with self.db.unit_of_work() as uow:
             session = uow.session
+            _wait_for_locks_until(session, waits_until)
             subsidy = session.get(Subsidy, subsidy_id)
             fund = repository.fund_for(session, subsidy.year, subsidy.county,
                                        subsidy.subject)  # the fund's row, locked first
@@ -102,6 +117,21 @@ class RedecisionEntrypoints:
             session.refresh(subsidy)
             _decide_once_more(uow, book, subsidy, union_year, actor)
             return {name: getattr(subsidy, name) for name in ITEM}
+
+
+def _wait_for_locks_until(session, moment):
+    """On PostgreSQL, the unit's lock waits end at moment (SQLite's writers queue at BEGIN,
+    behind units as short as this one)."""
+    if session.connection().dialect.name == "postgresql":
+        milliseconds = max(50, int((moment - time.monotonic()) * 1000))
+        session.execute(text("SET LOCAL lock_timeout = '%dms'" % milliseconds))
+
+
+def _lock_timeout(exc):
+    orig = getattr(exc, "orig", None)
+    details = orig.args[0] if orig is not None and orig.args else None
+    code = details.get("C") if isinstance(details, dict) else getattr(orig, "sqlstate", None)
+    return code == LOCK_TIMEOUT
 
 
 def _tally(items, remaining, stopped):
