@@ -352,3 +352,28 @@ def test_a_city_fund_leaves_a_county_with_its_own_fund_to_it_and_venues_are_re_d
         service.redecide(99, {}, "finance1")
     with pytest.raises(Invalid):
         service.redecide(city["id"], {"limit": 201}, "finance1")
+
+
+def test_a_declined_venue_year_is_decided_afresh_and_a_rise_needs_the_money(tier):
+    fund = open_fund(tier, budget="22000.00", policy="venue")
+    evaluate(tier, venue_id=8, period="2026-H2", rating="pass", total=65, evaluation_id=51)
+    evaluate(tier, venue_id=8, period="2026-Q4", rating="good", total=88, evaluation_id=52)
+    service = tier.worker(Service)
+    (fresh,) = service.list_subsidies({"venue_id": 8})["items"]
+    assert (fresh["status"], fresh["amount"], fresh["fund_id"]) == ("granted", "20000.00",
+                                                                    fund["id"])
+    assert fresh["explanation"][0] == "本年度阵地补助按 2026-Q4 评估修订（原按 2026-H2 评估不予补助）"
+    evaluate(tier, venue_id=8, period="2026-11", rating="excellent", evaluation_id=53)
+    kept = service.get_subsidy(fresh["id"])
+    assert kept["amount"] == "20000.00" and kept["period"] == "2026-11"
+    assert kept["explanation"][-2:] == [
+        "资金剩余 2000.00 元，不足追加的 4000.00 元：维持原核定 20000.00 元",
+        "修订后核定补助 20000.00 元（原核定 20000.00 元，不变）"]
+    publish_policy(tier, kind="venue", when_budget_short="partial")
+    evaluate(tier, venue_id=8, period="2026-12", rating="excellent", evaluation_id=54)
+    topped = service.get_subsidy(fresh["id"])
+    assert (topped["amount"], topped["policy_version"]) == ("22000.00", 2)
+    assert "按剩余金额追加 2000.00 元" in topped["explanation"][-2]
+    assert service.get_fund(fund["id"])["remaining"] == "0.00"
+    assert service.reconcile_fund(fund["id"])["consistent"]
+    assert tier.count("subsidies") == 1

@@ -193,7 +193,7 @@ def reserve(uow, book, subsidy, amount, union_year=None):
 
 def venue_purpose(session, venue_id, year):
     """construction for the venue's first subsidy, upkeep once another year was granted one
-    (the year's own decision, revised, keeps its purpose)."""
+    (a year's decision, revised or re-decided, keeps the purpose it was decided for)."""
     other = session.scalar(select(func.count()).select_from(Subsidy).where(
         Subsidy.venue_id == venue_id, Subsidy.year != year,
         Subsidy.status.in_(repository.GRANTED_OR_PAID)))

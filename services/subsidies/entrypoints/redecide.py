@@ -179,9 +179,8 @@ def _decide_once_more(uow, book, subsidy, union_year, actor):
     if subsidy.subject == "activity":
         facts["union_granted_fen"] = union_year.granted
         inputs["union_granted_before"] = to_yuan(union_year.granted)
-    else:
-        subsidy.purpose = venue_purpose(session, subsidy.venue_id, subsidy.year)
-        facts["purpose"] = inputs["purpose"] = subsidy.purpose
+    else:  # a venue's year keeps the purpose it was decided for
+        facts["purpose"] = subsidy.purpose
     calc = domain.calculate(policy.document, facts)
     decision = decide_against(calc, book.money, subsidy.county, policy.document)
     header = "重新核定：%s 由 %s 按 %s 适用的第 %d 版政策再次核定" % (
@@ -229,7 +228,7 @@ def revise_venue_year(uow, event, facts, current):
     if row.status == "granted" and (fund is None or fund.id != row.fund_id):
         raise RuntimeError("venue subsidy %d changed while it was revised; retry" % row.id)
     policy = rules_in_force(session, "venue", approved_on)
-    purpose = venue_purpose(session, row.venue_id, row.year)
+    purpose = row.purpose or venue_purpose(session, row.venue_id, row.year)  # the year's own
     inputs = venue_inputs(facts, event, purpose, approved_on, row.year)
     inputs["revisions"] = list(row.inputs.get("revisions", ())) + [_state(row)]
     calc = domain.calculate(policy.document, inputs)
@@ -246,6 +245,7 @@ def revise_venue_year(uow, event, facts, current):
         row.status, row.amount_fen, row.reason = (decision.status, decision.amount,
                                                   decision.reason)
         row.fund_id, row.county = (None if fund is None else fund.id), facts["county"]
+        row.redecided_at = row.redecided_by = None  # a new decline may be re-decided once
         lines, fresh_grant = decision.explanation, decision.status == "granted"
     row.period, row.purpose, row.policy_version = facts["period"], purpose, policy.version
     row.approved_on, row.inputs, row.explanation = approved_on, inputs, [header] + lines
