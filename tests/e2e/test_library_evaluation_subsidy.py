@@ -72,7 +72,8 @@ def test_an_evaluated_venue_gets_a_venue_subsidy_decision(world):
         return [n for n in items if n["event_type"] == "venue_subsidy_decided"
                 and good["name"] in n["body"]]
     granted_notice = wait_for(subsidy_notices, 20, "the venue subsidy notice")
-    assert granted_notice[0]["title"] == "阵地补助结果" and decision["amount"] in granted_notice[0]["body"]
+    assert granted_notice[0]["title"] == "阵地补助结果"
+    assert decision["amount"] in granted_notice[0]["body"]
 
 
 EXCELLENT = {"site": 20, "management": 20, "activities": 10, "service": 20, "e_reading": 10,

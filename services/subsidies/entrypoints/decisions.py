@@ -121,7 +121,8 @@ class DecisionEntrypoints:
                                                    "year": year}).first()
         if current is None:
             return self._decide_new_venue(uow, event, facts, year)
-        if facts["evaluation_id"] in evaluations_behind(current) or not _later(event, current):
+        if (facts["evaluation_id"] in evaluations_behind(current)
+                or not later_than(event, current)):
             return None  # this evaluation, or a later one, decided the year already
         # imported here: redecide builds on this module's helpers
         from services.subsidies.entrypoints.redecide import revise_venue_year
@@ -215,7 +216,7 @@ def evaluations_behind(subsidy):
     return seen
 
 
-def _later(event, subsidy):
+def later_than(event, subsidy):
     """Is the event's evaluation later than the one the decision stands on? (A delivery
     that comes late does not undo a newer evaluation.)"""
     before = (subsidy.inputs or {}).get("evaluated_at")

@@ -27,7 +27,8 @@ from services.common.schema import load
 from services.subsidies import contract, domain, events, metrics, repository
 from services.subsidies.domain.calculation import shortfall
 from services.subsidies.entrypoints import emit, rpc
-from services.subsidies.entrypoints.decisions import (decide_against, local_date, reserve,
+from services.subsidies.entrypoints.decisions import (decide_against, evaluations_behind,
+                                                      later_than, local_date, reserve,
                                                       settle, venue_inputs, venue_purpose)
 from services.subsidies.entrypoints.funds import dumpable
 from services.subsidies.entrypoints.policies import rules_in_force
@@ -216,6 +217,8 @@ def revise_venue_year(uow, event, facts, current):
         fund = repository.fund(session, current.fund_id, lock=True) if current.fund_id else None
     row = session.scalars(select(Subsidy).where(Subsidy.id == current.id).with_for_update()
                           .execution_options(populate_existing=True)).one()
+    if facts["evaluation_id"] in evaluations_behind(row) or not later_than(event, row):
+        return None  # another replica applied this one, or a later one, meanwhile
     approved_on = local_date(event["occurred_at"])
     final = _final(row)
     if final is not None:
