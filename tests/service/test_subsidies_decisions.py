@@ -306,6 +306,7 @@ def test_declines_for_want_of_money_are_re_decided_once_in_approval_order(tier):
     assert (answer["remaining"], answer["stopped"]) == (0, None)
     assert service.redecide(fund["id"], {}, "finance1")["redecided"] == 0  # once each
     one = service.list_subsidies({"activity_id": 1})["items"][0]
+    assert (one["redecided_by"], one["redecided_at"][-1]) == ("finance1", "Z")
     assert one["explanation"][-1] == "重新核定：资金剩余 750.00 元，核定补助 350.00 元"
     assert any(line.startswith("重新核定：") and "第 1 版政策" in line
                for line in one["explanation"])
