@@ -40,6 +40,15 @@ def decide_in_turn(world, envelopes):
     return decided
 
 
+def with_bank_details(client, union):
+    """The union's bank details, which a batch needs once issue 18's payees (another branch)
+    are merged; where the route is not there yet (404), batches need none."""
+    answer = client.put("/api/v1/payees/union/%d" % union["id"], {
+        "account_name": union["name"], "bank": "中国工商银行张掖甘州支行",
+        "account_number": "0271 0012 3456 7890"})
+    assert answer.status_code in (200, 404), answer.text
+
+
 def fund_of(client, fund_id):
     answer = client.get("/api/v1/funds/%d" % fund_id)
     assert answer.status_code == 200, answer.text
@@ -116,6 +125,7 @@ def test_a_closed_fund_draws_nothing_more_and_still_pays_what_it_granted(world):
     [after] = decide_in_turn(world, [approval(power, 2052, "关闭后核定")])
     assert (after["status"], after["reason"]) == ("declined", "no_fund")
 
+    with_bank_details(finance, power)
     batch = finance.post("/api/v1/disbursements", {"fund_id": fund["id"]})
     assert batch.status_code == 201, batch.text
     assert batch.json()["count"] == 1

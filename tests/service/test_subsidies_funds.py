@@ -6,7 +6,7 @@ from sqlalchemy import text
 from services.activities import events as activity_events
 from services.common.errors import Conflict, Invalid, NotFound
 from services.subsidies.service import Service
-from tests.service.test_subsidies_decisions import approved
+from tests.service.test_subsidies_decisions import approved, with_bank_details
 from tests.support.service_tier import ServiceDatabase
 
 FUND = {"name": "2026 年职工文体活动补助资金", "year": 2026, "policy": "activity",
@@ -225,6 +225,7 @@ def test_a_closed_fund_draws_nothing_more_and_a_new_one_may_open(tier, service):
     with pytest.raises(Invalid):
         service.close_fund(fund["id"], {"reason": " "}, "f")
     # what the closed fund granted is still batched and paid
+    with_bank_details(service, "union", 3)
     batch = service.create_batch({"fund_id": fund["id"]}, "finance1")
     assert batch["count"] == 1
     paid = service.pay_batch(batch["id"], {"reference": "B-1"}, "finance2")
