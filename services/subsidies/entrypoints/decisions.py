@@ -4,7 +4,7 @@ one per venue and year); reading and cancelling them. The helpers at the end are
 with redecide.py (a venue year revised, a decline decided once more)."""
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from services.activities import events as activity_events
 from services.common.clock import LOCAL, utcnow
@@ -16,7 +16,7 @@ from services.common.schema import load
 from services.library import events as library_events
 from services.subsidies import contract, domain, events, metrics, queries, repository
 from services.subsidies.entrypoints import emit, rpc
-from services.subsidies.entrypoints.policies import rules_in_force
+from services.subsidies.entrypoints.policies import rules_in_force, union_history
 from services.subsidies.models import Fund, Subsidy
 
 
@@ -101,6 +101,7 @@ class DecisionEntrypoints:
         inputs = jsonable(facts)
         inputs["union_granted_before"] = to_yuan(used)
         inputs["approved_on"] = approved_on.isoformat()
+        inputs.update(union_history(session, facts["union_id"]))  # a first-time bonus's fact
         calc = domain.calculate(policy.document, dict(inputs, union_granted_fen=used))
         subsidy = Subsidy(
             subject="activity", activity_id=facts["activity_id"], activity_title=facts["title"],
@@ -193,12 +194,7 @@ def reserve(uow, book, subsidy, amount, union_year=None):
 
 
 def venue_purpose(session, venue_id, year):
-    """construction for the venue's first subsidy, upkeep once another year was granted one
-    (a year's decision, revised or re-decided, keeps the purpose it was decided for)."""
-    other = session.scalar(select(func.count()).select_from(Subsidy).where(
-        Subsidy.venue_id == venue_id, Subsidy.year != year,
-        Subsidy.status.in_(repository.GRANTED_OR_PAID)))
-    return "upkeep" if other else "construction"
+    return repository.venue_purpose(session, venue_id, year)
 
 
 def venue_inputs(facts, event, purpose, approved_on, year):
