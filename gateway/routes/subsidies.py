@@ -1,5 +1,6 @@
-"""Funds, the ledger, a subsidy decision and cancelling it (policies, disbursement, and the
-lists and figures by role are gateway.routes.policies, .disbursement and .subsidy_stats).
+"""Funds (adjusting, closing, re-deciding their declines), the ledger, a subsidy decision
+and cancelling it (policies, disbursement, and the lists and figures by role are
+gateway.routes.policies, .disbursement and .subsidy_stats).
 
 Money is finance's and the city's (policy.MONEY); a decision is also readable by whoever
 may read its activity (or, for a venue, the venue's host union and county reviewer).
@@ -37,9 +38,48 @@ class SubsidyRoutes:
     def set_allocations(self, call, fund_id):
         return self._rpc("subsidies", "set_allocations", fund_id, call.json)
 
+    @route("POST", "/api/v1/funds/<int:fund_id>/adjustments", roles=policy.MONEY,
+           body=c.AdjustmentIn(), creates=True, status=201, response=c.AdjustmentCreated,
+           summary="Raise or lower an open fund's budget by a signed amount with its reason "
+                   "(never below what is granted: 409); the adjustment (its ledger entry) "
+                   "and the fund after it")
+    def adjust_fund(self, call, fund_id):
+        return self._rpc("subsidies", "adjust_fund", fund_id, call.json, call.user.username)
+
+    @route("GET", "/api/v1/funds/<int:fund_id>/adjustments", roles=policy.MONEY,
+           query=Paging(), response=c.AdjustmentList,
+           summary="A fund's budget adjustments, oldest first, with the budget before and "
+                   "after each")
+    def list_adjustments(self, call, fund_id):
+        return self._rpc("subsidies", "list_adjustments", fund_id, call.query["limit"],
+                         call.query["offset"])
+
+    @route("POST", "/api/v1/funds/<int:fund_id>/close", roles=policy.MONEY, body=c.FundCloseIn(),
+           response=c.FundOut,
+           summary="Close a fund: nothing more is drawn from it (a new fund may open for its "
+                   "year, policy and county); what it granted is still paid; twice is 409")
+    def close_fund(self, call, fund_id):
+        return self._rpc("subsidies", "close_fund", fund_id, call.json, call.user.username)
+
+    @route("GET", "/api/v1/funds/<int:fund_id>/redecisions", roles=policy.MONEY,
+           query=Paging(), response=c.SubsidyList,
+           summary="The declines for want of money (budget_exhausted, no_fund) that the fund "
+                   "would decide once more, in approval order")
+    def pending_redecisions(self, call, fund_id):
+        return self._rpc("subsidies", "pending_redecisions", fund_id, call.query["limit"],
+                         call.query["offset"])
+
+    @route("POST", "/api/v1/funds/<int:fund_id>/redecisions", roles=policy.MONEY,
+           body=c.RedecideIn(), response=c.RedecisionOut,
+           summary="Decide once more, in approval order, the fund's declines for want of money "
+                   "never re-decided (up to limit per call; call again while remaining > 0)")
+    def redecide(self, call, fund_id):
+        return self._rpc("subsidies", "redecide", fund_id, call.json, call.user.username)
+
     @route("GET", "/api/v1/funds/<int:fund_id>/ledger", roles=policy.MONEY, query=Paging(),
            response=c.LedgerList,
-           summary="The fund's append-only ledger: reserve, release, pay")
+           summary="The fund's append-only ledger: reserve, release, pay, return, refund, "
+                   "adjust (signed), each with who moved it")
     def fund_ledger(self, call, fund_id):
         return self._rpc("subsidies", "fund_ledger", fund_id, call.query["limit"],
                          call.query["offset"])

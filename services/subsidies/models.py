@@ -31,6 +31,7 @@ class Fund(Base):
     opening_budget_fen: Mapped[int] = mapped_column(BigInteger)
     closed_at = mapped_column(DateTime(timezone=True), nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         # One open fund per year, policy and county (or the whole city).
@@ -66,8 +67,8 @@ class Policy(Base):
 
 
 class Subsidy(Base):
-    """One decision per activity, or per venue and period: unique keys are the last
-    line of defence."""
+    """One decision per activity, or per venue and year: unique keys are the last line of
+    defence."""
     __tablename__ = "subsidies"
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(16), server_default="activity")  # | venue
@@ -98,7 +99,7 @@ class Subsidy(Base):
     redecided_at = mapped_column(DateTime(timezone=True), nullable=True)
     redecided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (
-        Index("uq_subsidies_venue_period", "venue_id", "period", unique=True),
+        Index("uq_subsidies_venue_year", "venue_id", "year", unique=True),
         Index("ix_subsidies_year_status", "year", "status"),
     )
 

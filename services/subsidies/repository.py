@@ -147,11 +147,13 @@ def ledger_of(session, fund_id):
                            .where(LedgerEntry.fund_id == fund_id)).all()
 
 
-def venue_purpose(session, venue_id):
-    """construction for a venue's first subsidy, upkeep after."""
-    before = session.scalar(select(func.count()).select_from(Subsidy).where(
-        Subsidy.venue_id == venue_id, Subsidy.status.in_(GRANTED_OR_PAID)))
-    return "upkeep" if before else "construction"
+def venue_purpose(session, venue_id, year):
+    """construction for the venue's first subsidy, upkeep once another year was granted one
+    (a year's decision, revised or re-decided, keeps the purpose it was decided for)."""
+    other = session.scalar(select(func.count()).select_from(Subsidy).where(
+        Subsidy.venue_id == venue_id, Subsidy.year != year,
+        Subsidy.status.in_(GRANTED_OR_PAID)))
+    return "upkeep" if other else "construction"
 
 
 # payees and batch lines ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from services.subsidies.entrypoints.decisions import DecisionEntrypoints
 from services.subsidies.entrypoints.disbursement import DisbursementEntrypoints
 from services.subsidies.entrypoints.funds import FundEntrypoints
 from services.subsidies.entrypoints.policies import PolicyEntrypoints
+from services.subsidies.entrypoints.redecide import RedecisionEntrypoints
 from services.subsidies.entrypoints.simulation import SimulationEntrypoints
 from services.subsidies.entrypoints.statistics import StatisticsEntrypoints
 from services.subsidies.entrypoints.year_report import YearReportEntrypoints
@@ -23,7 +24,7 @@ from services.subsidies.models import MESSAGING, Fund
 
 class Service(FundEntrypoints, DecisionEntrypoints, PolicyEntrypoints, DisbursementEntrypoints,
               StatisticsEntrypoints, SimulationEntrypoints, YearReportEntrypoints,
-              OpsEndpoints):
+              RedecisionEntrypoints, OpsEndpoints):
     name = "subsidies"
     db = Database(MESSAGING)
     config = Config()

@@ -72,4 +72,88 @@ def test_an_evaluated_venue_gets_a_venue_subsidy_decision(world):
         return [n for n in items if n["event_type"] == "venue_subsidy_decided"
                 and good["name"] in n["body"]]
     granted_notice = wait_for(subsidy_notices, 20, "the venue subsidy notice")
-    assert granted_notice[0]["title"] == "阵地补助结果" and decision["amount"] in granted_notice[0]["body"]
+    assert granted_notice[0]["title"] == "阵地补助结果"
+    assert decision["amount"] in granted_notice[0]["body"]
+
+
+EXCELLENT = {"site": 20, "management": 20, "activities": 10, "service": 20, "e_reading": 10,
+             "reading_activities": 10}  # 90, no activity credit: "excellent"
+
+
+def venue_fund(admin, year):
+    answer = admin.post("/api/v1/funds", {"name": "%d年度宣教阵地建设补助资金" % year,
+                                          "year": year, "policy": "venue",
+                                          "budget": "100000.00"})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def evaluate(client, venue, period, scores):
+    answer = client.post("/api/v1/venues/%d/evaluations" % venue["id"],
+                         {"period": period, "scores": scores})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_a_venue_gets_one_subsidy_a_year_that_later_evaluations_revise(world):
+    """API.md: at most one venue subsidy per venue and year. A rest-station reading corner
+    evaluated for H2, Q4 and November of one year got 3000 + 1000 + 1000 before."""
+    admin = world.system.client()
+    year = local_today().year - 1  # every period of last year has begun
+    fund = venue_fund(admin, year)
+    corner = new_venue(admin, world, kind="rest_station_corner")
+    reviewer = world.as_user("rev_ganzhou")
+
+    def decision_for(period):
+        found = decisions_for(admin, corner["id"])
+        return found if found and found[0]["period"] == period else None
+    steps = [("%d-H2" % year, GOOD, "3000.00"), ("%d-Q4" % year, EXCELLENT, "3600.00"),
+             ("%d-11" % year, GOOD, "3000.00")]
+    for period, scores, amount in steps:
+        evaluate(reviewer, corner, period, scores)
+        decided = wait_for(lambda: decision_for(period), 20, "the decision after %s" % period)
+        assert len(decided) == 1, decided  # revised, never added
+        assert (decided[0]["status"], decided[0]["amount"], decided[0]["purpose"]) == (
+            "granted", amount, "construction")
+    assert decided[0]["explanation"][0] == "本年度阵地补助按 %d-11 评估修订（原按 %d-Q4 评估" \
+        "核定 3600.00 元）" % (year, year)
+    assert decided[0]["explanation"][-1] == "修订后核定补助 3000.00 元（原核定 3600.00 元，" \
+        "核减 600.00 元）"
+    assert admin.get("/api/v1/funds/%d" % fund["id"]).json()["granted"] == "3000.00"
+    ledger = admin.get("/api/v1/funds/%d/ledger" % fund["id"]).json()["items"]
+    assert [(e["kind"], e["amount"]) for e in ledger] == [
+        ("reserve", "3000.00"), ("reserve", "600.00"), ("release", "600.00")]
+    report = admin.get("/api/v1/funds/%d/reconciliation" % fund["id"]).json()
+    assert report["consistent"], report["problems"]
+
+    union_admin = world.as_user("ua_power")
+
+    def notices():
+        items = union_admin.get("/api/v1/notifications", limit=200).json()["items"]
+        found = [n for n in items if n["event_type"] == "venue_subsidy_decided"
+                 and corner["name"] in n["body"]]
+        return found if len(found) == 3 else None
+    told = wait_for(notices, 20, "a notice for each revision")
+    assert "3600.00" in told[1]["body"] and "3000.00" in told[0]["body"]  # newest first
+
+
+def test_a_venue_evaluated_while_no_venue_fund_is_open_is_decided_when_one_opens(world):
+    admin = world.system.client()
+    year = local_today().year - 2
+    venue = new_venue(admin, world)
+    evaluate(admin, venue, "%d-Q3" % year, GOOD)
+    declined = wait_for(lambda: decisions_for(admin, venue["id"]), 20, "the decision")
+    assert (declined[0]["status"], declined[0]["reason"]) == ("declined", "no_fund")
+    again = admin.post("/api/v1/venues/%d/evaluations" % venue["id"],
+                       {"period": "%d-Q3" % year, "scores": GOOD})
+    assert again.status_code == 409  # the library keeps one evaluation per period
+
+    fund = venue_fund(admin, year)
+    answer = world.as_user("finance").post("/api/v1/funds/%d/redecisions" % fund["id"], {})
+    assert answer.status_code == 200, answer.text
+    assert [(i["venue_id"], i["status"], i["amount"]) for i in answer.json()["items"]] == [
+        (venue["id"], "granted", "20000.00")]
+    decided = decisions_for(admin, venue["id"])
+    assert len(decided) == 1 and decided[0]["fund_id"] == fund["id"]
+    assert decided[0]["explanation"][-1] == "重新核定：资金剩余 100000.00 元，核定补助 20000.00 元"
+    assert admin.get("/api/v1/funds/%d" % fund["id"]).json()["granted"] == "20000.00"

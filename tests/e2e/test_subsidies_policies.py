@@ -223,7 +223,7 @@ def registered_venue(admin, name, county, kind):
     return answer.json()["id"]
 
 
-def test_a_rated_venue_gets_one_decision_per_period(world):
+def test_a_rated_venue_gets_one_decision_per_year(world):
     admin = world.system.client()
     year = 2044
     fund = open_fund(admin, year, "200000.00", policy="venue")
@@ -246,9 +246,10 @@ def test_a_rated_venue_gets_one_decision_per_period(world):
     built = wait_for(lambda: decisions(good), 20, "the venue decision")
     declined = wait_for(lambda: decisions(poor), 20, "the declined venue decision")
     sunan = wait_for(lambda: decisions(remote), 20, "the remote venue decision")
-    publish(world.system, evaluation(good, "%d-Q4" % year))           # a later period
-    upkept = wait_for(lambda: decisions(good) if len(decisions(good)) == 2 else None, 20,
-                      "the upkeep decision")
+    # a later period of the same year revises that year's decision, never adds one
+    publish(world.system, evaluation(good, "%d-Q4" % year, rating="excellent", total=95))
+    revised = wait_for(lambda: [d for d in decisions(good) if d["period"] == "%d-Q4" % year],
+                       20, "the revised decision")
 
     assert len(built) == 1
     assert (built[0]["status"], built[0]["purpose"], built[0]["amount"]) == (
@@ -259,10 +260,10 @@ def test_a_rated_venue_gets_one_decision_per_period(world):
         "declined", "not_eligible", "0.00")
     # 3,000 x 1.2 (excellent) x 1.3 (remote) = 4,680.00
     assert sunan[0]["amount"] == "4680.00"
-    assert [d["purpose"] for d in upkept] == ["construction", "upkeep"]
-    assert upkept[1]["amount"] == "5000.00"
+    assert len(decisions(good)) == 1 and revised[0]["id"] == built[0]["id"]
+    assert (revised[0]["purpose"], revised[0]["amount"]) == ("construction", "24000.00")
     fund = admin.get("/api/v1/funds/%d" % fund["id"]).json()
-    assert fund["granted"] == "29680.00"
+    assert fund["granted"] == "28680.00"
     assert admin.get("/api/v1/funds/%d/reconciliation" % fund["id"]).json()["consistent"]
 
     for venue in (good, remote):  # a venue is paid itself, on its own account
@@ -271,13 +272,13 @@ def test_a_rated_venue_gets_one_decision_per_period(world):
             "account_number": "6228 4800 %08d" % venue})
         assert payee.status_code == 200, payee.text
     batch = world.as_user("finance").post("/api/v1/disbursements", {"fund_id": fund["id"]})
-    assert batch.status_code == 201 and batch.json()["count"] == 3
-    assert [line["count"] for line in batch.json()["lines"]] == [2, 1]
+    assert batch.status_code == 201 and batch.json()["count"] == 2
+    assert [line["count"] for line in batch.json()["lines"]] == [1, 1]
     paid = world.as_user("finance2").post("/api/v1/disbursements/%d/pay" % batch.json()["id"],
                                           {})
     assert paid.status_code == 200
     stats = admin.get("/api/v1/subsidies/stats", year=year).json()
-    assert stats["venues"]["granted"] == "29680.00" and stats["venues"]["paid"] == "29680.00"
+    assert stats["venues"]["granted"] == "28680.00" and stats["venues"]["paid"] == "28680.00"
     assert stats["activities_subsidised"] == 0
 
 

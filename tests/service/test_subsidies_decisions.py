@@ -29,9 +29,11 @@ def approved(activity_id=1, union_id=3, county="甘州区", participants=40, exp
             "venue_id": None, "lecturer_id": None, "actor": "reviewer", "status": "approved"}
 
 
-def evaluated(venue_id=7, period="%d-H1" % YEAR, rating="excellent", total=92):
+def evaluated(venue_id=7, period="%d-H1" % YEAR, rating="excellent", total=92,
+              evaluation_id=11):
     return {"venue_id": venue_id, "name": "甘州区职工书屋", "kind": "book_house",
-            "county": "甘州区", "host_union_id": 3, "evaluation_id": 11, "period": period,
+            "county": "甘州区", "host_union_id": 3, "evaluation_id": evaluation_id,
+            "period": period,
             "total": total, "rating": rating}
 
 
@@ -166,3 +168,224 @@ def test_reading_and_bad_input(tier):
     assert "reason" in bad.value.details
     with pytest.raises(Invalid):
         service.cancel_subsidy(1, {"reason": "   "}, "finance1")
+
+
+# the last yuan, one venue subsidy a year, re-deciding declines (issues 18 and 19) ----------
+def publish_policy(tier, kind="activity", **document_fields):
+    """A new version of the shipped document, in force from today."""
+    from services.common.clock import local_today
+    from services.subsidies import domain
+    document = dict(domain.SHIPPED_POLICIES[kind], **document_fields)
+    return tier.worker(Service).upload_policy({
+        "kind": kind, "effective_from": local_today().isoformat(), "document": document},
+        "policy-owner")
+
+
+def test_the_last_activity_that_does_not_fit_gets_what_is_left_when_the_policy_says_so(tier):
+    fund = open_fund(tier, budget="500.00")
+    publish_policy(tier, when_budget_short="partial")
+    approve(tier, activity_id=1)  # 350.00
+    approve(tier, activity_id=2)  # 350.00 asked, 150.00 left
+    approve(tier, activity_id=3)  # nothing left
+    service = tier.worker(Service)
+    second, third = (service.list_subsidies({"activity_id": i})["items"][0] for i in (2, 3))
+    assert (second["status"], second["amount"], second["policy_version"]) == (
+        "granted", "150.00", 3)
+    assert second["explanation"][-1] == "资金剩余 150.00 元，不足 350.00 元：按剩余金额核定补助 150.00 元"
+    assert (third["status"], third["reason"]) == ("declined", "budget_exhausted")
+    assert service.get_fund(fund["id"])["remaining"] == "0.00"
+    assert service.reconcile_fund(fund["id"])["consistent"]
+
+
+def test_a_partial_grant_fits_the_county_allocation_too(tier):
+    open_fund(tier, budget="1000.00", allocations=[{"county": "临泽县", "budget": "200.00"}])
+    publish_policy(tier, when_budget_short="partial")
+    approve(tier, activity_id=1, county="临泽县")
+    (granted,) = tier.outbox("subsidy_granted")
+    assert granted["data"]["amount"] == "200.00"
+    assert granted["data"]["explanation"][-1] == (
+        "临泽县分配额度剩余 200.00 元，不足 350.00 元：按剩余金额核定补助 200.00 元")
+
+
+def with_bank_details(service, kind, payee_id):
+    """A payee with bank details, which a batch needs once issue 18's payees (another branch)
+    are merged; where they are not there yet, batches need none."""
+    if hasattr(service, "put_payee"):
+        service.put_payee(kind, payee_id, {
+            "account_name": "收款单位 %d" % payee_id, "bank": "中国工商银行张掖分行",
+            "account_number": "62220000%08d" % payee_id}, "收款单位 %d" % payee_id, "finance1")
+
+
+def evaluate(tier, **facts):
+    envelope = tier.event(library_events.VENUE_EVALUATED, evaluated(**facts))
+    tier.deliver(Service, "on_venue_evaluated", envelope)
+    return envelope
+
+
+def test_a_venue_gets_one_subsidy_a_year_which_later_evaluations_revise(tier):
+    fund = open_fund(tier, budget="50000.00", policy="venue")
+    corner = {"venue_id": 8}
+    evaluate(tier, period="2026-H2", rating="good", evaluation_id=21, **corner)  # 20000.00
+    evaluate(tier, period="2026-Q4", rating="excellent", evaluation_id=22, **corner)  # x 1.2
+    evaluate(tier, period="2026-11", rating="good", evaluation_id=23, **corner)  # back down
+    service = tier.worker(Service)
+    (subsidy,) = service.list_subsidies({"venue_id": 8})["items"]
+    assert (subsidy["status"], subsidy["amount"], subsidy["period"]) == (
+        "granted", "20000.00", "2026-11")
+    assert subsidy["purpose"] == "construction"
+    assert subsidy["explanation"][0] == "本年度阵地补助按 2026-11 评估修订（原按 2026-Q4 评估核定 24000.00 元）"
+    assert subsidy["explanation"][-1] == "修订后核定补助 20000.00 元（原核定 24000.00 元，核减 4000.00 元）"
+    assert [r["period"] for r in subsidy["inputs"]["revisions"]] == ["2026-H2", "2026-Q4"]
+    kinds = [(e["kind"], e["amount"]) for e in service.fund_ledger(fund["id"])["items"]]
+    assert kinds == [("reserve", "20000.00"), ("reserve", "4000.00"), ("release", "4000.00")]
+    assert service.get_fund(fund["id"])["granted"] == "20000.00"
+    assert service.reconcile_fund(fund["id"])["consistent"]
+    decided = [e["data"] for e in tier.outbox("venue_subsidy_decided")]
+    assert [(d["amount"], d["period"]) for d in decided] == [
+        ("20000.00", "2026-H2"), ("24000.00", "2026-Q4"), ("20000.00", "2026-11")]
+    # the same evaluation again (another event id) changes nothing; another year adds one
+    evaluate(tier, period="2026-Q4", rating="excellent", evaluation_id=22, **corner)
+    evaluate(tier, period="2027-H1", rating="good", evaluation_id=24, **corner)
+    assert len(tier.outbox("venue_subsidy_decided")) == 4
+    years = service.list_subsidies({"venue_id": 8})["items"]
+    assert [(s["year"], s["purpose"], s["status"]) for s in years] == [
+        (2026, "construction", "granted"), (2027, "upkeep", "declined")]  # no 2027 fund
+
+
+def test_a_paid_venue_year_is_not_revised_and_a_poor_one_revised_down_is_declined(tier):
+    fund = open_fund(tier, budget="50000.00", policy="venue")
+    evaluate(tier, venue_id=8, period="2026-H2", rating="good", evaluation_id=31)
+    evaluate(tier, venue_id=9, period="2026-H2", rating="good", evaluation_id=32)
+    service = tier.worker(Service)
+    for venue_id in (8, 9):
+        with_bank_details(service, "venue", venue_id)
+    batch = service.create_batch({"fund_id": fund["id"]}, "finance1")
+    service.cancel_batch(batch["id"], "finance1")
+    eight = service.list_subsidies({"venue_id": 8})["items"][0]
+    service.cancel_subsidy(service.list_subsidies({"venue_id": 9})["items"][0]["id"],
+                           {"reason": "测试"}, "finance1")
+    batch = service.create_batch({"fund_id": fund["id"]}, "finance1")
+    service.pay_batch(batch["id"], {}, "finance2")
+    evaluate(tier, venue_id=8, period="2026-Q4", rating="excellent", evaluation_id=33)
+    evaluate(tier, venue_id=9, period="2026-Q4", rating="excellent", evaluation_id=34)
+    paid = service.get_subsidy(eight["id"])
+    assert (paid["status"], paid["amount"], paid["period"]) == ("paid", "20000.00", "2026-H2")
+    assert paid["explanation"][-1] == "2026-Q4 评估（92 分）未修订本年度补助：补助已拨付，不再修订"
+    nine = service.list_subsidies({"venue_id": 9})["items"][0]
+    assert (nine["reason"], nine["explanation"][-1][-10:]) == ("cancelled", "补助已撤销，不再修订")
+    # an unpaid grant revised below the threshold is declined and its money released
+    evaluate(tier, venue_id=10, period="2026-H2", rating="good", evaluation_id=35)
+    evaluate(tier, venue_id=10, period="2026-Q4", rating="pass", total=65, evaluation_id=36)
+    ten = service.list_subsidies({"venue_id": 10})["items"][0]
+    assert (ten["status"], ten["reason"], ten["amount"]) == ("declined", "not_eligible", "0.00")
+    assert service.get_fund(fund["id"])["granted"] == "20000.00"
+    assert service.reconcile_fund(fund["id"])["consistent"]
+
+
+def test_an_evaluation_older_than_the_decision_does_not_undo_it(tier):
+    open_fund(tier, budget="50000.00", policy="venue")
+    newer = tier.event(library_events.VENUE_EVALUATED, evaluated(
+        venue_id=8, period="2026-Q4", rating="excellent", evaluation_id=42))
+    older = tier.event(library_events.VENUE_EVALUATED, evaluated(
+        venue_id=8, period="2026-H2", rating="good", evaluation_id=41))
+    older["occurred_at"] = "2026-07-01T02:00:00Z"
+    tier.deliver(Service, "on_venue_evaluated", newer)
+    tier.deliver(Service, "on_venue_evaluated", older)  # late delivery of an older one
+    (subsidy,) = tier.worker(Service).list_subsidies({"venue_id": 8})["items"]
+    assert (subsidy["period"], subsidy["amount"]) == ("2026-Q4", "24000.00")
+
+
+def test_declines_for_want_of_money_are_re_decided_once_in_approval_order(tier):
+    approve(tier, activity_id=1)                      # no fund: no_fund
+    fund = open_fund(tier, budget="400.00")
+    for activity_id in (2, 3, 4):
+        approve(tier, activity_id=activity_id)        # 350 granted, then budget_exhausted
+    approve(tier, activity_id=5, participants=2)      # 160.00 asked; 50 left: exhausted too
+    service = tier.worker(Service)
+    pending = service.pending_redecisions(fund["id"])
+    assert [s["activity_id"] for s in pending["items"]] == [1, 3, 4, 5]
+    service.adjust_fund(fund["id"], {"amount": "700.00", "reason": "追加"}, "finance1")
+    answer = service.redecide(fund["id"], {"limit": 2}, "finance1")
+    assert [(i["activity_id"], i["status"], i["amount"]) for i in answer["items"]] == [
+        (1, "granted", "350.00"), (3, "granted", "350.00")]
+    assert (answer["redecided"], answer["granted"], answer["declined"], answer["remaining"],
+            answer["stopped"], answer["granted_amount"]) == (2, 2, 0, 2, "limit", "700.00")
+    assert answer["fund"]["remaining"] == "50.00"
+    answer = service.redecide(fund["id"], {}, "finance1")
+    assert [(i["activity_id"], i["status"], i["reason"]) for i in answer["items"]] == [
+        (4, "declined", "budget_exhausted"), (5, "declined", "budget_exhausted")]
+    assert (answer["remaining"], answer["stopped"]) == (0, None)
+    assert service.redecide(fund["id"], {}, "finance1")["redecided"] == 0  # once each
+    one = service.list_subsidies({"activity_id": 1})["items"][0]
+    assert (one["redecided_by"], one["redecided_at"][-1]) == ("finance1", "Z")
+    assert one["explanation"][-1] == "重新核定：资金剩余 750.00 元，核定补助 350.00 元"
+    assert any(line.startswith("重新核定：") and "第 1 版政策" in line
+               for line in one["explanation"])
+    assert tier.count("subsidies", "redecided_by = 'finance1'") == 4
+    granted = [e["data"]["activity_id"] for e in tier.outbox("subsidy_granted")]
+    assert granted == [2, 1, 3]
+    declined = [e["data"]["activity_id"] for e in tier.outbox("subsidy_declined")]
+    assert declined == [1, 3, 4, 5, 4, 5]
+    report = service.reconcile_fund(fund["id"])
+    assert report["consistent"] and report["granted"] == "1050.00"
+    assert tier.count("union_years", "granted_fen = 105000") == 1
+
+
+def test_re_deciding_stops_when_the_fund_is_used_up_and_keeps_the_rest_waiting(tier):
+    fund = open_fund(tier, budget="350.00")
+    for activity_id in (1, 2, 3):
+        approve(tier, activity_id=activity_id)
+    service = tier.worker(Service)
+    answer = service.redecide(fund["id"], {}, "finance1")
+    assert (answer["redecided"], answer["remaining"], answer["stopped"]) == (
+        0, 2, "fund_used_up")
+    service.adjust_fund(fund["id"], {"amount": "350.00", "reason": "追加"}, "finance1")
+    answer = service.redecide(fund["id"], {}, "finance1")
+    assert [(i["activity_id"], i["status"]) for i in answer["items"]] == [(2, "granted")]
+    assert (answer["remaining"], answer["stopped"]) == (1, "fund_used_up")
+
+
+def test_a_city_fund_leaves_a_county_with_its_own_fund_to_it_and_venues_are_re_decided(tier):
+    approve(tier, activity_id=1, county="临泽县")
+    approve(tier, activity_id=2, county="甘州区")
+    tier.deliver(Service, "on_venue_evaluated", tier.event(library_events.VENUE_EVALUATED,
+                                                           evaluated()))
+    city = open_fund(tier, budget="1000.00")
+    county = open_fund(tier, budget="1000.00", county="临泽县")
+    service = tier.worker(Service)
+    assert [s["activity_id"] for s in service.pending_redecisions(city["id"])["items"]] == [2]
+    assert [s["activity_id"] for s in service.pending_redecisions(county["id"])["items"]] == [1]
+    venue_fund = open_fund(tier, budget="50000.00", policy="venue")
+    answer = service.redecide(venue_fund["id"], {}, "finance1")
+    assert [(i["subject"], i["venue_id"], i["status"], i["amount"]) for i in answer["items"]] == [
+        ("venue", 7, "granted", "24000.00")]
+    assert tier.outbox("venue_subsidy_decided")[-1]["data"]["status"] == "granted"
+    with pytest.raises(NotFound):
+        service.redecide(99, {}, "finance1")
+    with pytest.raises(Invalid):
+        service.redecide(city["id"], {"limit": 201}, "finance1")
+
+
+def test_a_declined_venue_year_is_decided_afresh_and_a_rise_needs_the_money(tier):
+    fund = open_fund(tier, budget="22000.00", policy="venue")
+    evaluate(tier, venue_id=8, period="2026-H2", rating="pass", total=65, evaluation_id=51)
+    evaluate(tier, venue_id=8, period="2026-Q4", rating="good", total=88, evaluation_id=52)
+    service = tier.worker(Service)
+    (fresh,) = service.list_subsidies({"venue_id": 8})["items"]
+    assert (fresh["status"], fresh["amount"], fresh["fund_id"]) == ("granted", "20000.00",
+                                                                    fund["id"])
+    assert fresh["explanation"][0] == "本年度阵地补助按 2026-Q4 评估修订（原按 2026-H2 评估不予补助）"
+    evaluate(tier, venue_id=8, period="2026-11", rating="excellent", evaluation_id=53)
+    kept = service.get_subsidy(fresh["id"])
+    assert kept["amount"] == "20000.00" and kept["period"] == "2026-11"
+    assert kept["explanation"][-2:] == [
+        "资金剩余 2000.00 元，不足追加的 4000.00 元：维持原核定 20000.00 元",
+        "修订后核定补助 20000.00 元（原核定 20000.00 元，不变）"]
+    publish_policy(tier, kind="venue", when_budget_short="partial")
+    evaluate(tier, venue_id=8, period="2026-12", rating="excellent", evaluation_id=54)
+    topped = service.get_subsidy(fresh["id"])
+    assert (topped["amount"], topped["policy_version"]) == ("22000.00", 2)
+    assert "按剩余金额追加 2000.00 元" in topped["explanation"][-2]
+    assert service.get_fund(fund["id"])["remaining"] == "0.00"
+    assert service.reconcile_fund(fund["id"])["consistent"]
+    assert tier.count("subsidies") == 1

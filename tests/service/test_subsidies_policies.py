@@ -279,8 +279,6 @@ def test_a_versions_text_and_a_draft_hidden_from_readers(service):
     assert service.policy_text("venue", 1, True)["status"] == "published"
 
 
-@pytest.mark.xfail(strict=True, reason="needs decisions.py's _decide_activity to add "
-                   "union_history(session, facts['union_id']) to its inputs (issue 19)")
 def test_a_decision_knows_the_unions_history_for_a_first_time_bonus(tier, service):
     bonus = copy.deepcopy(domain.DEFAULT_ACTIVITY_POLICY)
     bonus["rules"].insert(2, {"type": "first_time_bonus", "amount": "100.00"})

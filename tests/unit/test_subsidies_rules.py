@@ -195,3 +195,44 @@ def test_thresholds_are_announced_once_each():
     assert domain.thresholds_crossed(1000, 800, 900, 80) == []
     assert domain.thresholds_crossed(1000, 700, 1000, 0) == [80, 100]
     assert domain.thresholds_crossed(1000, 900, 1000, 80) == [100]
+
+
+# the last one that does not fit (when_budget_short) -----------------------------------
+def test_the_last_one_short_is_declined_unless_the_policy_grants_what_is_left():
+    calc = domain.calculate(domain.DEFAULT_ACTIVITY_POLICY, default_facts())   # 350.00
+    none = domain.decide(calc, 15000)
+    assert (none.status, none.amount, none.reason) == ("declined", 0, "budget_exhausted")
+    assert none.explanation[-1] == "资金剩余 150.00 元，不足 350.00 元：预算已用尽，不予补助"
+    assert domain.decide(calc, 15000, when_budget_short="none").status == "declined"
+    partial = domain.decide(calc, 15000, when_budget_short="partial")
+    assert (partial.status, partial.amount, partial.reason) == ("granted", 15000, None)
+    assert partial.explanation[-1] == "资金剩余 150.00 元，不足 350.00 元：按剩余金额核定补助 150.00 元"
+    assert partial.explanation[:-1] == calc.explanation
+    fits = domain.decide(calc, 35000, when_budget_short="partial")
+    assert (fits.amount, fits.explanation[-1]) == (35000, "资金剩余 350.00 元，核定补助 350.00 元")
+    empty = domain.decide(calc, 0, when_budget_short="partial")
+    assert (empty.status, empty.reason) == ("declined", "budget_exhausted")
+
+
+def test_a_partial_grant_is_what_the_tighter_of_fund_and_allocation_has_left():
+    calc = domain.calculate(domain.DEFAULT_ACTIVITY_POLICY, default_facts())   # 350.00
+    by_allocation = domain.decide(calc, 90000, ("临泽县分配额度", 12000), "partial")
+    assert by_allocation.amount == 12000
+    assert by_allocation.explanation[-1] == (
+        "临泽县分配额度剩余 120.00 元，不足 350.00 元：按剩余金额核定补助 120.00 元")
+    by_fund = domain.decide(calc, 10000, ("未分配额度", 30000), "partial")
+    assert by_fund.amount == 10000 and by_fund.explanation[-1].startswith("资金剩余 100.00 元")
+    used_up = domain.decide(calc, 90000, ("临泽县分配额度", 0), "partial")
+    assert (used_up.status, used_up.reason) == ("declined", "budget_exhausted")
+    assert used_up.explanation[-1].startswith("临泽县分配额度剩余 0.00 元")
+
+
+def test_the_reasons_that_come_before_the_money_are_not_turned_into_a_partial_grant():
+    few = domain.calculate(V2, facts(participants=4))
+    assert domain.decide(few, 100, when_budget_short="partial").reason == "not_eligible"
+    capped = domain.calculate(V2, facts(union_granted_fen=500000))
+    assert domain.decide(capped, 100, when_budget_short="partial").reason == "union_cap_reached"
+    assert domain.decide(domain.calculate(V2, facts()), None, None,
+                         "partial").reason == "no_fund"
+    document = dict(V2, when_budget_short="partial")
+    assert domain.validate_policy("activity", document) == {}

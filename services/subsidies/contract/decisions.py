@@ -12,7 +12,7 @@ __all__ = [
 
 class SubjectFilter(Strict):
     activity_id = fields.Integer(metadata={"description": "an activity's decision"})
-    venue_id = fields.Integer(metadata={"description": "a venue's decisions, one per period "
+    venue_id = fields.Integer(metadata={"description": "a venue's decisions, one per year "
                                                        "(give activity_id or venue_id)"})
 
 
@@ -46,7 +46,8 @@ class SubsidyOut(Strict):
     county = fields.String()
     tier = fields.String()
     venue_id = fields.Integer(allow_none=True)
-    period = fields.String(allow_none=True)
+    period = fields.String(allow_none=True, metadata={
+        "description": "a venue's: the evaluation its year's decision stands on now"})
     purpose = fields.String(allow_none=True)
     year = fields.Integer()
     fund_id = fields.Integer(allow_none=True)
@@ -60,6 +61,8 @@ class SubsidyOut(Strict):
     batch_id = fields.Integer(allow_none=True)
     decided_at = when()
     paid_at = when(allow_none=True)
+    redecided_at = when(allow_none=True)  # a decline for want of money decided once more
+    redecided_by = fields.String(allow_none=True)
 
 
 SubsidyList = page_of(SubsidyOut)

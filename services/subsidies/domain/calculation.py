@@ -264,11 +264,13 @@ class Decision:
     explanation: list
 
 
-def decide(calc, fund_remaining, allocation=None):
+def decide(calc, fund_remaining, allocation=None, when_budget_short="none"):
     """Grant what the policy says if the fund still has it; otherwise decline, with a reason.
 
     allocation: None, or (label, remaining fen) of the part of the fund this grant must
-    also fit in (a county's allocation, or the unallocated pool).
+    also fit in (a county's allocation, or the unallocated pool). when_budget_short: the
+    policy document's word for the last activity that does not fit: "none" declines it,
+    "partial" grants it what is left (of the fund, or of the allocation when that is less).
     """
     lines = list(calc.explanation)
     if calc.reason is not None:
@@ -279,16 +281,31 @@ def decide(calc, fund_remaining, allocation=None):
     if calc.amount <= 0:
         lines.append("核定金额为 0：不予补助")
         return Decision("declined", 0, "not_eligible", lines)
-    if calc.amount > fund_remaining:
-        lines.append("资金剩余 %s 元，不足 %s 元：预算已用尽，不予补助" % (
-            to_yuan(fund_remaining), to_yuan(calc.amount)))
-        return Decision("declined", 0, "budget_exhausted", lines)
-    if allocation is not None and calc.amount > allocation[1]:
-        lines.append("%s剩余 %s 元，不足 %s 元：预算已用尽，不予补助" % (
-            allocation[0], to_yuan(allocation[1]), to_yuan(calc.amount)))
-        return Decision("declined", 0, "budget_exhausted", lines)
-    lines.append("资金剩余 %s 元，核定补助 %s 元" % (to_yuan(fund_remaining), to_yuan(calc.amount)))
-    return Decision("granted", calc.amount, None, lines)
+    short = shortfall(calc.amount, fund_remaining, allocation)
+    if short is None:
+        lines.append("资金剩余 %s 元，核定补助 %s 元" % (to_yuan(fund_remaining),
+                                                 to_yuan(calc.amount)))
+        return Decision("granted", calc.amount, None, lines)
+    label, left = short
+    if when_budget_short == "partial" and left > 0:
+        lines.append("%s剩余 %s 元，不足 %s 元：按剩余金额核定补助 %s 元" % (
+            label, to_yuan(left), to_yuan(calc.amount), to_yuan(left)))
+        return Decision("granted", left, None, lines)
+    lines.append("%s剩余 %s 元，不足 %s 元：预算已用尽，不予补助" % (
+        label, to_yuan(max(left, 0)), to_yuan(calc.amount)))
+    return Decision("declined", 0, "budget_exhausted", lines)
+
+
+def shortfall(amount, fund_remaining, allocation):
+    """(label, fen left) of the tightest part that cannot take amount, or None when it fits.
+
+    The fund's remaining ("资金") or the allocation's; the fund is named when both are as
+    short."""
+    parts = [("资金", fund_remaining)]
+    if allocation is not None:
+        parts.append(allocation)
+    label, left = min(parts, key=lambda part: part[1])
+    return None if amount <= left else (label, left)
 
 
 # --------------------------------------------------------------------------------------

@@ -173,7 +173,8 @@ def _facts_run(session, kind, data):
         if facts["union_decisions_before"] is None and facts["union_id"] is not None:
             facts.update(union_history(session, facts["union_id"]))
     elif facts["purpose"] is None:
-        facts["purpose"] = (repository.venue_purpose(session, facts["venue_id"])
+        facts["purpose"] = (repository.venue_purpose(session, facts["venue_id"],
+                                                     approved_on.year)
                             if facts["venue_id"] is not None else "construction")
     return facts, policy, approved_on
 
