@@ -7,6 +7,7 @@ from gateway.console.activity_views import ActivityViews
 from gateway.console.city_views import CityViews
 from gateway.console.coverage_views import CoverageViews
 from gateway.console.finance_views import FinanceViews
+from gateway.console.fund_control_views import FundControlViews
 from gateway.console.payment_views import PaymentViews
 from gateway.console.views import ConsoleViews
 from gateway.console.worker_views import WorkerViews
@@ -30,7 +31,8 @@ from services.common.ops import HealthEndpoints
 class Service(IdentityRoutes, ActivityRoutes, EvidenceRoutes, SubsidyRoutes, DisbursementRoutes,
               PolicyRoutes, SubsidyStatsRoutes, LibraryRoutes, NotificationRoutes, OpsRoutes,
               HealthEndpoints, DocsEndpoints, ConsoleViews, ActivityViews, FinanceViews,
-              CoverageViews, WorkerViews, CityViews, PaymentViews, YearReportRoutes):
+              CoverageViews, WorkerViews, CityViews, PaymentViews, FundControlViews,
+              YearReportRoutes):
     name = "gateway"
     db = Database(name="gateway")
     config = Config()

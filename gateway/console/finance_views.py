@@ -4,6 +4,7 @@ fund's disbursement batches (listed here; their scope, preview, payment and bank
 gateway.console.payment_views). Every read and change is the JSON API's own route
 (gateway.console.api)."""
 from collections import defaultdict
+from functools import partial
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -27,12 +28,20 @@ class FinanceViews:
                            policy_names=POLICY_NAMES)
 
     @page("GET", "/funds/<int:fund_id>")
-    def fund_page(self, page, fund_id, error=None, flash=None, scope=None):
+    def fund_page(self, page, fund_id, error=None, flash=None, scope=None, adjustment=None):
         fund = self._api(page, "get_fund", fund_id=fund_id)
-        months = self._granted_by_month(page, fund_id)
-        batches = self._api(page, "list_batches", query={"fund_id": str(fund_id),
-                                                         "limit": "100"})["items"]
+        months, batches, adjustments, waiting = self._together(
+            partial(self._granted_by_month, page, fund_id),
+            partial(self._api, page, "list_batches", query={"fund_id": str(fund_id),
+                                                            "limit": "100"}),
+            partial(self._api, page, "list_adjustments", query={"limit": "100"},
+                    fund_id=fund_id),
+            partial(self._api, page, "pending_redecisions", query={"limit": "1"},
+                    fund_id=fund_id))
+        batches = batches["items"]
         return self._frame(page, "fund.html", fund=fund, batches=batches,
+                           adjustments=adjustments, waiting=waiting["total"],
+                           adjustment=adjustment or {},
                            burn=burn_down(fund, months), error=error,
                            counties=self.config.counties, scope=scope or {},
                            flash=flash or page.query.get("done"),
