@@ -143,6 +143,10 @@ def route_of(path):
     """The route label the gateway records a console path under."""
     path = path.split("?")[0]
     path = re.sub(r"^/activities/\d+$", "/activities/<int:activity_id>", path)
+    path = re.sub(r"^/funds/\d+/batches/preview$", "/funds/<int:fund_id>/batches/preview",
+                  path)
+    path = re.sub(r"^/batches/\d+$", "/batches/<int:batch_id>", path)
+    path = re.sub(r"^/survey/\d+$", "/survey/<int:activity_id>", path)
     return re.sub(r"^/funds/\d+$", "/funds/<int:fund_id>", path)
 
 
@@ -174,9 +178,22 @@ def demo_activity(admin, union_id):
     return (decided or activities)[0]["id"]
 
 
-def demo_cases(activity_id, fund_id):
+def demo_batch(admin, union_id, fund_id):
+    """A batch of the demo fund (union1's union given bank details first), or None when
+    the fund has nothing granted to batch."""
+    admin.put("/api/v1/payees/union/%d" % union_id, {
+        "account_name": "演示工会委员会", "bank": "中国工商银行张掖分行",
+        "account_number": "0271001234567890"})
+    answer = admin.post("/api/v1/disbursements", {"fund_id": fund_id})
+    return answer.json()["id"] if answer.status_code == 201 else None
+
+
+def demo_cases(activity_id, fund_id, batch_id=None):
     """(username, page) in the order they are timed: each role's demo user on its pages."""
-    return [
+    batch = [("finance", "/batches/%d" % batch_id)] if batch_id else []
+    return batch + [
+        ("finance", "/payees"), ("finance", "/funds/%d/batches/preview" % fund_id),
+        ("worker", "/survey/%d" % activity_id),
         ("union1", "/activities/mine"), ("union1", "/activities/new"),
         ("union1", "/activities/%d" % activity_id), ("union1", "/notifications"),
         ("rev_ganzhou", "/review"), ("rev_ganzhou", "/review?season=autumn"),
@@ -237,7 +254,7 @@ def main():
             users = admin.get("/api/v1/users", role="union_admin", limit=100).json()["items"]
             union_id = next(u for u in users if u["username"] == "union1")["union_id"]
             activity_id = demo_activity(admin, union_id)
-            cases = demo_cases(activity_id, fund_id)
+            cases = demo_cases(activity_id, fund_id, demo_batch(admin, union_id, fund_id))
             consoles = {name: Console(system.gateway, name,
                                       ADMIN[1] if name == ADMIN[0] else password)
                         for name in sorted({name for name, _ in cases})}
