@@ -10,6 +10,8 @@ rule that the document cannot state is accepted as a 422 for that operation only
 """
 import os
 import subprocess
+
+import pytest
 import sys
 import textwrap
 from pathlib import Path
@@ -122,6 +124,7 @@ def config(path):
     return path
 
 
+@pytest.mark.timeout(900)  # the run's own bound (below); pytest.ini's 300 s is per test
 def test_schemathesis_finds_nothing(fresh_system, tmp_path):
     system = fresh_system({"CM_RATE_LIMIT_PER_USER": "0", "CM_RATE_LIMIT_PER_ADDRESS": "0"})
     build_world(system)
