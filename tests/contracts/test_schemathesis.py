@@ -10,11 +10,11 @@ rule that the document cannot state is accepted as a 422 for that operation only
 """
 import os
 import subprocess
-
-import pytest
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from tests.support.system import ADMIN
 from tests.support.world import build_world
