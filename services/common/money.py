@@ -23,3 +23,12 @@ def to_yuan(fen):
     sign = "-" if fen < 0 else ""
     fen = abs(int(fen))
     return "%s%d.%02d" % (sign, fen // 100, fen % 100)
+
+
+def average_fen(total, count):
+    """total / count fen, rounded half up to the fen (110000 / 3 -> 36667, not 36666); 0
+    for no count. Integers only: no float ever touches money."""
+    if not count:
+        return 0
+    quotient, remainder = divmod(total, count)
+    return quotient + (1 if 2 * remainder >= count else 0)

@@ -3,14 +3,15 @@ half up to the fen), a county's, a union's year against its cap; the contract's
 independence."""
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
 from services.activities import events as activity_events
 from services.common.clock import local_today
 from services.common.errors import Invalid
+from services.common.money import average_fen
 from services.subsidies.domain import DEFAULT_ACTIVITY_POLICY
-from services.subsidies.entrypoints.statistics import average_fen
 from services.subsidies.service import Service
 from tests.service.test_subsidies_decisions import approved
 from tests.support.service_tier import ServiceDatabase
@@ -144,7 +145,10 @@ def test_the_cap_is_the_policys_in_force_today(tier):
     year = service.union_year({"union_id": 3, "year": 2026, "tier": "city"})
     assert (year["granted"], year["cap"], year["room"], year["policy_version"]) == (
         "300.00", "300.00", "0.00", 3)  # version 2 is a draft (migration 0003)
+    # an uncapped version from tomorrow (versions apply in order, each on a later day) is
+    # not the one in force today: the cap stays
     service.upload_policy({"kind": "activity", "document": dict(document, rules=rules),
-                           "effective_from": local_today().isoformat()}, "finance1")
-    uncapped = service.union_year({"union_id": 3, "year": 2026, "tier": "grassroots"})
-    assert (uncapped["cap"], uncapped["room"], uncapped["policy_version"]) == (None, None, 4)
+                           "effective_from": (local_today() + timedelta(days=1)).isoformat()},
+                          "finance1")
+    today = service.union_year({"union_id": 3, "year": 2026, "tier": "grassroots"})
+    assert (today["cap"], today["room"], today["policy_version"]) == ("300.00", "0.00", 3)

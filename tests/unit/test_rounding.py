@@ -5,7 +5,7 @@ from datetime import date
 
 from services.activities import domain as activities
 from services.library import domain as library
-from services.subsidies.entrypoints.year_report import half_up_fen
+from services.common.money import average_fen as half_up_fen
 
 THEMES = activities.default_themes()
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from services.common.clock import local_today
 from services.common.errors import Conflict
-from services.common.money import to_fen
+from services.common.money import average_fen, to_fen
 from services.common.schema import load
 from services.subsidies import contract
 from services.subsidies.entrypoints import rpc
@@ -102,13 +102,6 @@ def yearly_cap(document, tier):
         return None if amount is None else to_fen(amount)
     return None
 
-
-def average_fen(total, count):
-    """total / count in fen, rounded half up to the fen (issue 19): 110000 / 3 -> 36667."""
-    if not count:
-        return 0
-    quotient, remainder = divmod(total, count)
-    return quotient + (1 if 2 * remainder >= count else 0)
 
 
 class _Tally:

@@ -10,7 +10,7 @@ Everything is read in one session, then folded by the pure functions below.
 """
 from sqlalchemy import func, select
 
-from services.common.money import to_yuan
+from services.common.money import average_fen, to_yuan
 from services.common.schema import load
 from services.subsidies import contract
 from services.subsidies.entrypoints import rpc
@@ -82,15 +82,8 @@ class Tally:
         return dict(extra, decisions=self.decisions, subsidised=self.subsidised,
                     paid_count=self.paid_count, declined=self.declined, reversed=self.reversed,
                     granted=self.granted, paid=self.paid,
-                    average=half_up_fen(self.granted, self.subsidised))
+                    average=average_fen(self.granted, self.subsidised))
 
-
-def half_up_fen(total, count):
-    """total / count fen, rounded half up to the fen (110000 / 3 -> 36667); 0 for none."""
-    if not count:
-        return 0
-    quotient, rest = divmod(total, count)
-    return quotient + (1 if 2 * rest >= count else 0)
 
 
 class Folds:
