@@ -60,7 +60,7 @@ def test_finance_adjusts_redecides_after_a_top_up_and_closes(open_as, world):
     finance.get_by_role("button", name="登记预算调整").click()
     finance.get_by_role("cell", name="追加下半年预算").wait_for()
     assert not axe_violations(finance)
-    finance.screenshot(path="%s/fund-controls-%d.png" % (SCREENSHOTS, DESK), full_page=True)
+    finance.screenshot(path="%s/fund-%d.png" % (SCREENSHOTS, DESK), full_page=True)  # README
     finance.get_by_role("button", name=re.compile(r"^重新核定 \d+ 项$")).click()
     finance.get_by_text(re.compile(r"^已重新核定 \d+ 项：\d+ 项获补助")).wait_for()
     decision = _decision(world, activity_id)
