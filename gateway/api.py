@@ -253,7 +253,11 @@ def _validated(schema, document):
     try:
         loaded = schema.load(document)
     except ValidationError as exc:
-        raise invalid(exc.messages) from None
+        # a field that loaded but cannot be stored (an offset beyond 64 bits) is said too,
+        # also when a rule across fields refused the whole
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        raise invalid(dict(decoding.storable_errors(valid), **messages)) from None
     decoding.check_storable(loaded)  # a query's strings are numbers now
     return loaded
 
