@@ -9,6 +9,30 @@ from services.common.events import REGISTRY, queue_name, spec_for
 
 PERSISTENT = 2
 
+# What RabbitMQ recommends setting by policy rather than by queue arguments, for the
+# quorum queues (event queues, their retry queues and the RPC queues): a message
+# redelivered this many times (a handler that crashes its process on it) is dead-lettered
+# instead of looping forever, at least once (it stays in its queue until the dead-letter
+# queue confirmed it), which needs `reject-publish` overflow. Applied by scripts/start on
+# a local broker (scripts/broker_users.py) and declared in the production manifests;
+# the services declare only the queue type. Retry queues keep their TTL and their
+# dead-letter target as arguments: those are their routing, and arguments win over a
+# policy's dead-letter-exchange.
+DEAD_LETTER_EXCHANGE = "cm.dead-letters"
+DEAD_LETTER_QUEUE = "cm.dead-letters"
+QUORUM_POLICY = {
+    "name": "cm-quorum",
+    "pattern": r"^(activities|subsidies|library|notify)\.|^rpc-",
+    "apply-to": "quorum_queues",
+    "priority": 1,
+    "definition": {
+        "delivery-limit": 20,
+        "dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "dead-letter-strategy": "at-least-once",
+        "overflow": "reject-publish",
+    },
+}
+
 
 def event_exchange(producer):
     # Same attributes as nameko's get_event_exchange, so both may declare it.

@@ -107,7 +107,9 @@ class Postgres:
     """A database prefix on the local PostgreSQL; each service makes <prefix>_<service>."""
     SERVER = os.environ.get("CM_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432")
 
-    def __init__(self):
+    def __init__(self, server=None):
+        if server:  # another server than the suite's (a failover pair, say)
+            self.SERVER = server
         self.prefix = "cmt_%s" % uuid.uuid4().hex[:10]
         self.url = "%s/%s" % (self.SERVER, self.prefix)
 
@@ -129,10 +131,12 @@ class Postgres:
 
 
 class System:
-    def __init__(self, tmp_path, backend, extra_env=None):
+    def __init__(self, tmp_path, backend, extra_env=None, broker=None, postgres=None):
+        """broker and postgres: another broker (a cluster) or database server than the
+        machine's, with the interfaces of Broker and Postgres."""
         self.tmp_path = Path(tmp_path)
-        self.broker = Broker()
-        self.postgres = Postgres() if backend == "postgres" else None
+        self.broker = broker or Broker()
+        self.postgres = postgres or (Postgres() if backend == "postgres" else None)
         self.base_port = free_port_block()
         self.env = dict(os.environ)
         self.env.update({
