@@ -144,12 +144,52 @@ def definitions(vhost, passwords, extra_users=()):
                       "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []})
         grants.append({"user": name, "vhost": vhost, "configure": ".*", "write": ".*",
                        "read": ".*"})
-    return {"users": users, "vhosts": [{"name": vhost}], "permissions": grants,
-            "topic_permissions": topics}
+    document = {"users": users, "vhosts": [{"name": vhost}], "permissions": grants,
+                "topic_permissions": topics}
+    document.update(quorum_definitions(vhost))
+    return document
 
 
-def uri_for(base_uri, user, password):
-    """base_uri (host, port, vhost) with this user's credentials."""
+def quorum_definitions(vhost):
+    """The quorum queues' policy and the dead-letter store it names
+    (services.common.topology.QUORUM_POLICY): on a one-node broker with classic queues
+    the policy applies to nothing, so it is always there and switching CM_QUORUM_QUEUES
+    on needs no other broker change."""
+    from services.common.topology import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE,
+                                          QUORUM_POLICY)
+    return {
+        "policies": [{"vhost": vhost, "name": QUORUM_POLICY["name"],
+                      "pattern": QUORUM_POLICY["pattern"],
+                      "apply-to": QUORUM_POLICY["apply-to"],
+                      "priority": QUORUM_POLICY["priority"],
+                      "definition": dict(QUORUM_POLICY["definition"])}],
+        "exchanges": [{"name": DEAD_LETTER_EXCHANGE, "vhost": vhost, "type": "fanout",
+                       "durable": True, "auto_delete": False, "internal": False,
+                       "arguments": {}}],
+        "queues": [{"name": DEAD_LETTER_QUEUE, "vhost": vhost, "durable": True,
+                    "auto_delete": False, "arguments": {"x-queue-type": "quorum"}}],
+        "bindings": [{"source": DEAD_LETTER_EXCHANGE, "vhost": vhost,
+                      "destination": DEAD_LETTER_QUEUE, "destination_type": "queue",
+                      "routing_key": "", "arguments": {}}],
+    }
+
+
+def nodes_of(uri):
+    """The node URIs of a CM_AMQP_URI: one, or a cluster's separated by `;`."""
+    return [part.strip() for part in uri.split(";") if part.strip()]
+
+
+def uri_for(base_uri, user, password, first=0):
+    """base_uri (host, port, vhost; a cluster's nodes separated by `;`) with this user's
+    credentials; a cluster's list starts at node `first`, so that the processes spread
+    their connections over the nodes instead of all starting on the first one."""
+    nodes = nodes_of(base_uri)
+    first = first % len(nodes)
+    return ";".join(_node_uri_for(node, user, password)
+                    for node in nodes[first:] + nodes[:first])
+
+
+def _node_uri_for(base_uri, user, password):
     parts = urlsplit(base_uri)
     host = parts.hostname or "localhost"
     netloc = "%s:%s@%s%s" % (quote(user, safe=""), quote(password, safe=""), host,
@@ -159,14 +199,14 @@ def uri_for(base_uri, user, password):
 
 def vhost_of(uri):
     from urllib.parse import unquote
-    path = urlsplit(uri).path
+    path = urlsplit(nodes_of(uri)[0]).path
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
 def uris(base_uri, passwords):
     vhost = vhost_of(base_uri)
-    return {process: uri_for(base_uri, user_name(process, vhost), passwords[process])
-            for process in PROCESSES}
+    return {process: uri_for(base_uri, user_name(process, vhost), passwords[process], index)
+            for index, process in enumerate(PROCESSES)}
 
 
 PLACEHOLDER_ADMIN = ("culture_matrix", "CHANGE-ME-local-rabbitmq")

@@ -83,11 +83,35 @@ apt_install() {
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# host and port of every node of a broker URI (a cluster's nodes separated by `;`), one
+# per line, or nothing when any of them is not on this machine
+local_endpoints() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+from urllib.parse import urlsplit
+uri, default_port = sys.argv[1], int(sys.argv[2])
+nodes = [urlsplit(part.strip()) for part in uri.split(";") if part.strip()]
+if nodes and all((node.hostname or "localhost") in ("localhost", "127.0.0.1", "::1")
+                 for node in nodes):
+    for node in nodes:
+        print(node.hostname or "localhost", node.port or default_port)
+PY
+}
+
 ensure_rabbitmq() {
-  local uri="${CM_AMQP_URI:-amqp://guest:guest@localhost:5672/}" endpoint
-  endpoint="$(local_endpoint "$uri" 5672)"
-  if [ -z "$endpoint" ]; then return 0; fi  # a remote broker is the operator's business
-  set -- $endpoint
+  local uri="${CM_AMQP_URI:-amqp://guest:guest@localhost:5672/}" endpoints
+  endpoints="$(local_endpoints "$uri" 5672)"
+  if [ -z "$endpoints" ]; then return 0; fi  # a remote broker is the operator's business
+  if [ "$(printf '%s\n' "$endpoints" | wc -l)" -gt 1 ]; then
+    # a cluster on this machine (scripts/rabbit_cluster): its nodes are not ours to start,
+    # but one live node is enough for every process to begin (they move between nodes)
+    local live=0 host port
+    while read -r host port; do port_open "$host" "$port" && live=1; done <<< "$endpoints"
+    [ $live = 1 ] || die "none of the broker's nodes ($(echo $endpoints | tr '\n' ' ')) is listening: start the cluster first (scripts/rabbit_cluster start)"
+    ensure_vhost "$uri"
+    return 0
+  fi
+  set -- $endpoints
   if ! port_open "$1" "$2"; then
     if ! command -v rabbitmq-server >/dev/null; then
       apt_install rabbitmq-server || die "RabbitMQ is not installed and could not be installed: apt-get install rabbitmq-server"
@@ -100,8 +124,8 @@ ensure_rabbitmq() {
   ensure_vhost "$uri"
 }
 
-vhost_of() {
-  python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]).path; print(u.unquote(p[1:]) if len(p)>1 else "/")' "$1"
+vhost_of() {  # of the first node: a cluster's nodes share the vhost (settings.py checks)
+  python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1].split(";")[0].strip()).path; print(u.unquote(p[1:]) if len(p)>1 else "/")' "$1"
 }
 
 ensure_vhost() {  # a vhost named in the URI is created on a local broker (no user is
@@ -118,14 +142,14 @@ ensure_vhost() {  # a vhost named in the URI is created on a local broker (no us
 # (scripts/broker_users.py); passwords made once into the secrets file. Fails (1) when
 # the broker is not local or rabbitmqctl cannot be used.
 ensure_broker_users() {  # uri secrets-file
-  [ -n "$(local_endpoint "$1" 5672)" ] || return 1
+  [ -n "$(local_endpoints "$1" 5672)" ] || return 1
   command -v rabbitmqctl >/dev/null || return 1
   local definitions; definitions="$(mktemp)"
   "$PY" "$ROOT/scripts/broker_users.py" definitions "$(vhost_of "$1")" --secrets "$2" > "$definitions"
   chmod 644 "$definitions"  # rabbitmqctl may read it as the rabbitmq user
   if ! rabbitmqctl -q import_definitions "$definitions" >/dev/null; then
     rm -f "$definitions"
-    die "could not create the broker users (rabbitmqctl import_definitions)"
+    die "could not create the broker users (rabbitmqctl import_definitions; for a cluster on this machine set RABBITMQ_NODENAME to one of its nodes, and rabbitmqctl must share its Erlang cookie)"
   fi
   rm -f "$definitions"
 }

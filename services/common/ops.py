@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from services.common.clock import iso, utcnow
 from services.common.database import forbid_open_transaction
 from services.common.errors import NotFound
+from services.common.settings import broker_nodes
 
 
 rpc = expected_rpc()
@@ -114,5 +115,5 @@ def _check(probe):
 
 
 def _ping_broker(uri):
-    with Connection(uri, connect_timeout=2) as connection:
-        connection.ensure_connection(max_retries=1)
+    with Connection(uri, connect_timeout=2) as connection:  # any live node of a cluster
+        connection.ensure_connection(max_retries=len(broker_nodes(uri)))

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from services.common import metrics
 from services.common.clock import utcnow
 from services.common.database import forbid_open_transaction, is_postgres
+from services.common.settings import broker_nodes
 from services.common.topology import event_exchange, queues_fed_by
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,9 @@ class OutboxRelay:
         if self._connection is None:
             connection = Connection(self.amqp_uri, heartbeat=0, connect_timeout=5,
                                     transport_options={"confirm_publish": True})
-            connection.ensure_connection(max_retries=1)
+            # each node of a cluster once (kombu moves to the next on a failure); the
+            # relay's own loop tries again later
+            connection.ensure_connection(max_retries=len(broker_nodes(self.amqp_uri)))
             channel = connection.channel()
             self.exchange(channel).declare()
             for queue in queues_fed_by(self.producer, self.quorum):

@@ -10,7 +10,9 @@ import logging
 from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled, MalformedRequest
-from nameko.rpc import MethodProxy, Rpc, ServiceProxy
+from kombu import Queue
+from nameko.rpc import (RPC_QUEUE_TEMPLATE, MethodProxy, Rpc, RpcConsumer, ServiceProxy,
+                        get_rpc_exchange)
 
 from services.common import signing
 from services.common.errors import CallRefused
@@ -18,7 +20,27 @@ from services.common.errors import CallRefused
 log = logging.getLogger(__name__)
 
 
+class RpcQueueConsumer(RpcConsumer):
+    """nameko's RPC consumer, whose queue is a quorum queue on a clustered broker: a
+    classic queue lives on one node, and the service's calls would fail while that node
+    is down (CM_QUORUM_QUEUES, services.common.topology.QUORUM_POLICY)."""
+
+    def setup(self):
+        if self.queue is None and self.container.config["CM"].quorum_queues:
+            service_name = self.container.service_name
+            self.queue = Queue(RPC_QUEUE_TEMPLATE.format(service_name),
+                               exchange=get_rpc_exchange(self.container.config),
+                               routing_key="%s.*" % service_name, durable=True,
+                               queue_arguments={"x-queue-type": "quorum"})
+            self.queue_consumer.register_provider(self)
+            self._registered = True
+            return
+        super().setup()
+
+
 class SignedRpc(Rpc):
+    rpc_consumer = RpcQueueConsumer()
+
     def setup(self):
         super().setup()
         self.signing_key = signing.load_key(self.container.config["CM"])

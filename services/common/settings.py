@@ -141,7 +141,28 @@ def load_settings(environ=None, **overrides):
         values[name] = _parse_text(variable, raw, FIELDS[name])
     values.update(overrides)
     settings = Settings(**values)
+    _check_broker_uri(settings.amqp_uri)
     return settings.replace(data_dir=str(Path(settings.data_dir).resolve()))
+
+
+def broker_nodes(uri):
+    """The node URIs of CM_AMQP_URI: one broker, or a cluster's nodes separated by `;`
+    (kombu's failover alternates, tried in turn)."""
+    return [part.strip() for part in uri.split(";") if part.strip()]
+
+
+def _check_broker_uri(uri):
+    nodes = broker_nodes(uri)
+    if not nodes:
+        raise SettingsError("CM_AMQP_URI is empty")
+    for node in nodes:
+        if not node.startswith(("amqp://", "amqps://")):
+            raise SettingsError("CM_AMQP_URI: %r is not an amqp:// or amqps:// address "
+                                "(a cluster's nodes are separated by ;)" % node.split("@")[-1])
+    vhosts = {node.split("@")[-1].partition("/")[2] for node in nodes}
+    if len(vhosts) > 1:
+        raise SettingsError("CM_AMQP_URI: the nodes name different vhosts (%s); a cluster's "
+                            "nodes share one" % ", ".join(sorted(vhosts)))
 
 
 def settings_or_exit(environ=None):

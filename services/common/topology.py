@@ -23,7 +23,11 @@ DEAD_LETTER_QUEUE = "cm.dead-letters"
 QUORUM_POLICY = {
     "name": "cm-quorum",
     "pattern": r"^(activities|subsidies|library|notify)\.|^rpc-",
-    "apply-to": "quorum_queues",
+    # "queues", not "quorum_queues": RabbitMQ before 3.12 (Debian's 3.10) knows no such
+    # target. On a classic queue the policy changes nothing of ours: delivery-limit and
+    # the strategy are quorum-only, overflow matters only with a length limit (none),
+    # and no classic queue of ours rejects messages without requeueing them.
+    "apply-to": "queues",
     "priority": 1,
     "definition": {
         "delivery-limit": 20,

@@ -539,8 +539,9 @@ def test_production_points_gateway_and_activities_at_object_storage():
     # Stand-ins for the out-of-band Secret, so that the Settings can be loaded.
     secrets = {SECRET: {key: "secret-%s" % key.lower() for key in
                         ("CM_DATABASE_URL", "CM_RPC_SIGNING_KEY", "CM_JWT_SECRET",
-                         "CM_ADMIN_PASSWORD", *BLOB_SECRETS,
-                         *("CM_AMQP_URI_%s" % name.upper() for name in PROCESSES))}}
+                         "CM_ADMIN_PASSWORD", *BLOB_SECRETS)}}
+    secrets[SECRET].update({"CM_AMQP_URI_%s" % name.upper(): "amqp://secret@rabbitmq:5672/"
+                            for name in PROCESSES})
     for name in PROCESSES:
         (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
         env = resolved_env(docs, container)

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from services.common.settings import ROOT_HINT, SettingsError, Settings, load_settings
+from services.common.settings import (ROOT_HINT, SettingsError, Settings, broker_nodes,
+                                      load_settings)
 
 def test_defaults_come_from_one_place():
     settings = load_settings({})
@@ -64,3 +65,22 @@ def test_a_process_with_a_bad_setting_stops_at_start_naming_it(tmp_path):
     assert done.returncode != 0
     assert "CM_RPC_TIMEOUT='abc': expected a number" in done.stderr
     assert not (tmp_path / "activities.db").exists()  # stopped before touching anything
+
+
+def test_a_cluster_uri_lists_its_nodes():
+    uri = "amqp://u:p@127.0.0.1:5701/v;amqp://u:p@127.0.0.1:5702/v; amqp://u:p@h3:5672/v"
+    settings = load_settings({"CM_AMQP_URI": uri})
+    assert broker_nodes(settings.amqp_uri) == [
+        "amqp://u:p@127.0.0.1:5701/v", "amqp://u:p@127.0.0.1:5702/v", "amqp://u:p@h3:5672/v"]
+
+
+@pytest.mark.parametrize("uri, words", [
+    ("amqp://u:p@h1:5672/v;h2:5672/v", "not an amqp://"),
+    ("amqp://u:p@h1:5672/one;amqp://u:p@h2:5672/two", "different vhosts"),
+    (" ; ", "empty"),
+])
+def test_a_bad_cluster_uri_is_named(uri, words):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"CM_AMQP_URI": uri})
+    assert words in str(caught.value) and "CM_AMQP_URI" in str(caught.value)
+    assert "u:p" not in str(caught.value)  # never the credentials
