@@ -9,6 +9,7 @@ from nameko.rpc import RpcProxy
 from gateway.errors import ApiError, unavailable
 from services.common import signing
 from services.common.database import forbid_open_transaction
+from services.common.queue_consumers import ReplyListener
 from services.common.rpc import SignedServiceProxy
 
 GATEWAY_ACTOR = {"username": "gateway", "role": "system"}  # a call on no user's behalf
@@ -25,7 +26,9 @@ def acting_user(worker_ctx):
 
 
 class SignedRpcProxy(RpcProxy):
-    """An RpcProxy whose calls are signed for the worker's acting user."""
+    """An RpcProxy whose calls are signed for the worker's acting user, and whose reply
+    queue a cluster can make anew on another node (services.common.queue_consumers)."""
+    rpc_reply_listener = ReplyListener()
 
     def setup(self):
         super().setup()

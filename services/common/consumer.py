@@ -14,12 +14,13 @@ from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 from nameko.extensions import SharedExtension
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
 
 from services.common import metrics
 from services.common.database import forbid_open_transaction
 from services.common.dependencies import Database
 from services.common.events import UnknownEvent, read_envelope, spec_for
+from services.common.queue_consumers import ClusterQueueConsumer
 from services.common.topology import event_queue, retry_queue
 from services.common.unit_of_work import AlreadyProcessed
 
@@ -35,7 +36,7 @@ def _not_a_duplicate(record):
 logging.getLogger("nameko.containers").addFilter(_not_a_duplicate)
 
 
-class EventQueueConsumer(QueueConsumer):
+class EventQueueConsumer(ClusterQueueConsumer):
     """The event handlers' own broker connection and consumer thread.
 
     nameko hands every message of a process to one consumer thread, which blocks while

@@ -16,6 +16,7 @@ from nameko.rpc import (RPC_QUEUE_TEMPLATE, MethodProxy, Rpc, RpcConsumer, Servi
 
 from services.common import signing
 from services.common.errors import CallRefused
+from services.common.queue_consumers import ClusterQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ class RpcQueueConsumer(RpcConsumer):
     """nameko's RPC consumer, whose queue is a quorum queue on a clustered broker: a
     classic queue lives on one node, and the service's calls would fail while that node
     is down (CM_QUORUM_QUEUES, services.common.topology.QUORUM_POLICY)."""
+    queue_consumer = ClusterQueueConsumer()
 
     def setup(self):
         if self.queue is None and self.container.config["CM"].quorum_queues:

@@ -56,8 +56,11 @@ class Stream:
         self.activities[activity["id"]] = (title, reporter, index)
         return activity
 
+    def reviewer_of(self, activity_id):
+        return REPORTERS[self.activities[activity_id][2] % len(REPORTERS)][2]
+
     def approve(self, activity_id):
-        reviewer = REPORTERS[self.activities[activity_id][2] % len(REPORTERS)][2]
+        reviewer = self.reviewer_of(activity_id)
         persistently(lambda: self.client(reviewer).post(
             "/api/v1/activities/%d/approve" % activity_id), also_done=(409,))
 

@@ -84,3 +84,12 @@ def test_a_bad_cluster_uri_is_named(uri, words):
         load_settings({"CM_AMQP_URI": uri})
     assert words in str(caught.value) and "CM_AMQP_URI" in str(caught.value)
     assert "u:p" not in str(caught.value)  # never the credentials
+
+
+def test_reconnect_messages_name_the_nodes_without_credentials():
+    from services.common.queue_consumers import nodes_without_credentials
+    uri = ("amqp://gw:first-secret@10.0.0.1:5672/cm;amqp://gw:second-secret@10.0.0.2:5672/cm;"
+           "amqps://gw:third-secret@broker-3/cm")
+    shown = nodes_without_credentials(uri)
+    assert shown == "10.0.0.1:5672/cm, 10.0.0.2:5672/cm, broker-3/cm"
+    assert "secret" not in shown and "gw" not in shown
