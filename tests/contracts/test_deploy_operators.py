@@ -1,0 +1,150 @@
+"""Offline checks of the production overlay's operator objects and network policies.
+
+The overlay declares the broker, the database and the monitoring for their operators
+(RabbitMQ cluster + messaging topology operators, CloudNativePG, Prometheus operator).
+kubernetes_validate knows none of their kinds, so every such object is validated here
+against its CRD's openAPIV3Schema (deploy/k8s/crds/, README.md there names the
+sources) with jsonschema, made strict: an API server prunes unknown fields of a custom
+resource silently, so a misspelt field would be dropped without a word; here it fails.
+Not checked: the CRDs' CEL rules (x-kubernetes-validations) and the operators' webhooks.
+
+The values that exist elsewhere in Python or Prometheus form are compared with their
+source (the quorum policy, the broker users' permissions, alerts.yml), and the
+NetworkPolicies are evaluated (who may reach whom on which port), not just read.
+"""
+import copy
+import importlib.util
+import ipaddress
+import json
+import re
+import sys
+
+import jsonschema
+import pytest
+
+from tests.contracts.test_deploy import (DEPLOY, NAMESPACE, PROCESSES, PROMETHEUS, ROOT,
+                                         SERVICES, is_operator_kind, load_yaml, of_kind,
+                                         ours, render)
+
+CRDS = DEPLOY / "k8s" / "crds"
+BROKER_LABELS = {"app.kubernetes.io/component": "rabbitmq"}  # + name: the cluster's name
+EXPECTED_OPERATOR_KINDS = {
+    "RabbitmqCluster", "Policy", "User", "Permission", "TopicPermission", "Exchange",
+    "Queue", "Binding", "Cluster", "Pooler", "Database", "ServiceMonitor", "PrometheusRule"}
+
+
+def python_sources():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+# --------------------------------------------------------------------------- CRD schemas
+
+def schema_file(doc):
+    group, version = doc["apiVersion"].split("/")
+    return CRDS / ("%s_%s_%s.json" % (group, doc["kind"], version))
+
+
+def strict(schema):
+    """The schema with unknown fields refused wherever the CRD lists the fields and does
+    not ask to keep unknown ones (x-kubernetes-preserve-unknown-fields, or a map's
+    additionalProperties)."""
+    schema = copy.deepcopy(schema)
+
+    def tighten(node):
+        if isinstance(node, list):
+            for item in node:
+                tighten(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if "properties" in node and "additionalProperties" not in node \
+                and not node.get("x-kubernetes-preserve-unknown-fields"):
+            if node.get("x-kubernetes-embedded-resource"):  # a whole object inside
+                for field in ("apiVersion", "kind", "metadata"):
+                    node["properties"].setdefault(field, {})
+            node["additionalProperties"] = False
+        for key in ("properties", "patternProperties"):
+            for child in node.get(key, {}).values():
+                tighten(child)
+        for key in ("items", "additionalProperties", "not"):
+            tighten(node.get(key))
+        for key in ("allOf", "anyOf", "oneOf"):
+            tighten(node.get(key, []))
+
+    tighten(schema)
+    return schema
+
+
+def crd_errors(doc):
+    """What the API server (strict) would refuse in doc, as 'path: message' lines."""
+    path = schema_file(doc)
+    if not path.exists():
+        return ["no CRD schema %s" % path.name]
+    schema = strict(json.loads(path.read_text()))
+    validator = jsonschema.Draft7Validator(schema)
+    errors = ["%s: %s" % (".".join(map(str, error.absolute_path)) or "(top)", error.message)
+              for error in validator.iter_errors(doc)]
+    name = doc["metadata"].get("name", "")
+    if not re.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", name):
+        errors.append("metadata.name %r is not a DNS subdomain" % name)
+    return errors
+
+
+def operator_docs():
+    return [doc for doc in render("production") if is_operator_kind(doc)]
+
+
+def test_every_operator_object_passes_its_crd_schema_strictly():
+    docs = operator_docs()
+    assert {doc["kind"] for doc in docs} == EXPECTED_OPERATOR_KINDS
+    errors = ["%s/%s: %s" % (doc["kind"], doc["metadata"]["name"], error)
+              for doc in docs for error in crd_errors(doc)]
+    assert not errors, "\n".join(errors)
+    assert all(doc["metadata"]["namespace"] == NAMESPACE for doc in docs)
+    # Every stored schema is one a rendered object uses (kept: only the kinds we use).
+    used = {schema_file(doc).name for doc in docs}
+    assert {path.name for path in CRDS.glob("*.json")} == used
+    assert not [doc for doc in render("local") if is_operator_kind(doc)], \
+        "the local overlay needs no operator"
+
+
+def _broken(kind, change):
+    doc = next(doc for doc in operator_docs() if doc["kind"] == kind)
+    doc = copy.deepcopy(doc)
+    change(doc["spec"])
+    return crd_errors(doc)
+
+
+@pytest.mark.parametrize("kind, change, where", [
+    ("RabbitmqCluster", lambda spec: spec.update(replica=spec.pop("replicas")), "replica"),
+    ("RabbitmqCluster", lambda spec: spec["persistence"].update(storageClas="fast"),
+     "storageClas"),
+    ("Cluster", lambda spec: spec.update(instance=spec.pop("instances")), "instance"),
+    ("Cluster", lambda spec: spec["bootstrap"]["initdb"].update(databse="x"), "databse"),
+    ("Pooler", lambda spec: spec["pgbouncer"].update(poolmode="session"), "poolmode"),
+    ("ServiceMonitor", lambda spec: spec["endpoints"][0].update(paht="/metrics"), "paht"),
+])
+def test_the_crd_check_rejects_a_misspelt_field(kind, change, where):
+    """Guards the check above: what the API server would prune silently fails here."""
+    errors = _broken(kind, change)
+    assert any(where in error for error in errors), errors
+
+
+def test_the_crd_check_rejects_a_wrong_type_and_a_missing_field():
+    assert _broken("RabbitmqCluster", lambda spec: spec.update(replicas="3"))
+    assert _broken("Cluster", lambda spec: spec.pop("instances"))
+
+
+def test_the_crd_schemas_name_their_source():
+    """README.md names repository, tag and path of every stored schema."""
+    readme = (CRDS / "README.md").read_text(encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("crds_extract", CRDS / "extract.py")
+    extract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extract)
+    for repo, tag, path in extract.SOURCES:
+        assert "%s" % repo in readme and tag in readme and path in readme, path
+    for schema in CRDS.glob("*.json"):
+        assert schema.name in readme, schema.name
+        loaded = json.loads(schema.read_text())
+        assert loaded["type"] == "object" and "spec" in loaded["properties"], schema.name
