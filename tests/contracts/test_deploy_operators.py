@@ -148,3 +148,123 @@ def test_the_crd_schemas_name_their_source():
         assert schema.name in readme, schema.name
         loaded = json.loads(schema.read_text())
         assert loaded["type"] == "object" and "spec" in loaded["properties"], schema.name
+
+
+# --------------------------------------------------------------------------- broker
+
+def production_kind(kind):
+    return of_kind(render("production"), kind)
+
+
+def test_the_broker_is_a_three_node_cluster_every_topology_object_names():
+    (broker,) = production_kind("RabbitmqCluster").values()
+    assert broker["spec"]["replicas"] == 3
+    name = broker["metadata"]["name"]
+    topology = [doc for doc in operator_docs() if doc["apiVersion"] == "rabbitmq.com/v1beta1"
+                and doc["kind"] != "RabbitmqCluster"]
+    assert topology
+    for doc in topology:
+        assert doc["spec"]["rabbitmqClusterReference"] == {"name": name}, \
+            doc["metadata"]["name"]
+        assert doc["spec"].get("vhost", "/") == "/", doc["metadata"]["name"]
+
+
+def test_the_broker_topology_is_the_python_one():
+    """Policy, dead-letter exchange, queue and binding carry services.common.topology's
+    values (generate.py writes them; this rebuilds them on its own)."""
+    python_sources()
+    from services.common.topology import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, QUORUM_POLICY
+    specs = {kind: [{key: value for key, value in doc["spec"].items()
+                     if key != "rabbitmqClusterReference"}
+                    for doc in production_kind(kind).values()]
+             for kind in ("Policy", "Exchange", "Queue", "Binding")}
+    assert specs["Policy"] == [{
+        "name": QUORUM_POLICY["name"], "vhost": "/", "pattern": QUORUM_POLICY["pattern"],
+        "applyTo": QUORUM_POLICY["apply-to"], "priority": QUORUM_POLICY["priority"],
+        "definition": QUORUM_POLICY["definition"]}]
+    assert specs["Exchange"] == [{"name": DEAD_LETTER_EXCHANGE, "vhost": "/", "type": "fanout",
+                                  "durable": True, "autoDelete": False}]
+    assert specs["Queue"] == [{"name": DEAD_LETTER_QUEUE, "vhost": "/", "type": "quorum",
+                               "durable": True, "autoDelete": False}]
+    assert specs["Binding"] == [{"vhost": "/", "source": DEAD_LETTER_EXCHANGE,
+                                 "destination": DEAD_LETTER_QUEUE,
+                                 "destinationType": "queue", "routingKey": ""}]
+    # the dead-letter queue must not fall under the policy that dead-letters into it
+    assert not re.search(QUORUM_POLICY["pattern"], DEAD_LETTER_QUEUE)
+
+
+def test_each_process_has_its_own_least_privilege_broker_user():
+    """A User per process, its password from a Secret ops create (none in git), and
+    exactly scripts/broker_users.py's permissions and topic permissions."""
+    python_sources()
+    from scripts.broker_users import permissions, user_name
+    users, grants = production_kind("User"), production_kind("Permission")
+    topics = production_kind("TopicPermission")
+    expected_users = {user_name(process, "/"): process for process in PROCESSES}
+    assert set(users) == set(expected_users) == set(grants)
+    for name, process in expected_users.items():
+        spec = users[name]["spec"]
+        assert set(spec) == {"importCredentialsSecret", "rabbitmqClusterReference"}, name
+        assert spec["importCredentialsSecret"] == {"name": "broker-user-%s" % process}
+        allowed = permissions(process)
+        grant = grants[name]["spec"]
+        assert grant["user"] == name and grant["vhost"] == "/"
+        assert grant["permissions"] == {key: allowed[key]
+                                        for key in ("configure", "write", "read")}, name
+        mine = {doc["spec"]["permissions"]["exchange"]: doc["spec"] for doc in topics.values()
+                if doc["spec"]["user"] == name}
+        assert {exchange: {"write": spec["permissions"]["write"],
+                           "read": spec["permissions"]["read"]}
+                for exchange, spec in mine.items()} == allowed["topic"], name
+    assert len(topics) == sum(len(permissions(p)["topic"]) for p in PROCESSES)
+    assert not of_kind(render("production"), "Secret"), "no Secret (no password) in git"
+
+
+# --------------------------------------------------------------------------- database
+
+def test_the_database_is_a_three_instance_cluster_behind_a_pooler():
+    (cluster,) = production_kind("Cluster").values()
+    (pooler,) = production_kind("Pooler").values()
+    spec = cluster["spec"]
+    assert spec["instances"] == 3
+    assert pooler["spec"]["cluster"] == {"name": cluster["metadata"]["name"]}
+    assert pooler["spec"]["type"] == "rw" and pooler["spec"]["instances"] >= 2
+    # session pooling: a service's connection keeps its server connection (see database.yaml)
+    assert pooler["spec"]["pgbouncer"]["poolMode"] == "session"
+    initdb = spec["bootstrap"]["initdb"]
+    assert initdb["secret"]["name"] and "password" not in json.dumps(spec).lower()
+    # Each process's database, as services.common.database names it from CM_DATABASE_URL
+    # (whose path is the initdb database), is declared, owned by the application role.
+    python_sources()
+    from services.common.database import service_database_url
+    from services.common.settings import load_settings
+    url = "postgresql://%s:secret@%s:5432/%s" % (initdb["owner"], pooler["metadata"]["name"],
+                                                 initdb["database"])
+    settings = load_settings({"CM_DATABASE_URL": url})
+    databases = {doc["spec"]["name"]: doc["spec"] for doc in production_kind("Database").values()}
+    assert set(databases) == {service_database_url(p, settings).database for p in PROCESSES}
+    for name, database in databases.items():
+        assert database["cluster"] == {"name": cluster["metadata"]["name"]}, name
+        assert database["owner"] == initdb["owner"], name
+        assert database["databaseReclaimPolicy"] == "retain", name
+
+
+def test_the_readme_secret_examples_name_the_declared_endpoints():
+    """Ops write the Secret by hand from deploy/README.md: its example URIs must name the
+    broker's and the pooler's Services and the declared users."""
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    (broker,) = production_kind("RabbitmqCluster")
+    (pooler,) = production_kind("Pooler")
+    (cluster,) = production_kind("Cluster").values()
+    initdb = cluster["spec"]["bootstrap"]["initdb"]
+    for process in PROCESSES:
+        assert "CM_AMQP_URI_%s='amqp://cm-%s:" % (process.upper(), process) in readme, process
+    assert re.findall(r"CM_AMQP_URI_\w+='amqp://[^@]+@([\w.-]+):5672//'", readme) == \
+        [broker] * len(PROCESSES)
+    assert "CM_DATABASE_URL='postgresql://%s:PASS@%s:5432/%s'" % (
+        initdb["owner"], pooler, initdb["database"]) in readme
+    secrets = {doc["spec"]["importCredentialsSecret"]["name"]
+               for doc in production_kind("User").values()}
+    assert secrets == {"broker-user-%s" % process for process in PROCESSES}
+    assert "`broker-user-<process>`" in readme and "--from-literal=username=cm-" in readme
+    assert initdb["secret"]["name"] in readme
