@@ -268,3 +268,58 @@ def test_the_readme_secret_examples_name_the_declared_endpoints():
     assert secrets == {"broker-user-%s" % process for process in PROCESSES}
     assert "`broker-user-<process>`" in readme and "--from-literal=username=cm-" in readme
     assert initdb["secret"]["name"] in readme
+
+
+# --------------------------------------------------------------------------- monitoring
+
+def selects(selector, labels):
+    """Whether a Kubernetes LabelSelector matches these labels."""
+    if not all(labels.get(key) == value
+               for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], \
+            expression.get("values", [])
+        if not {"In": lambda: labels.get(key) in values,
+                "NotIn": lambda: labels.get(key) not in values,
+                "Exists": lambda: key in labels,
+                "DoesNotExist": lambda: key not in labels}[operator]():
+            return False
+    return True
+
+
+def test_the_service_monitors_scrape_what_the_alerts_expect():
+    """The processes' ServiceMonitor selects exactly their five Services, on the port
+    and path their pods announce, with job="culture-matrix" (alerts.yml's labels); the
+    broker's selects the operator's Service on its metrics port as job="rabbitmq"."""
+    docs = render("production")
+    monitors = of_kind(docs, "ServiceMonitor")
+    services = of_kind(docs, "Service")
+    ours_monitor = monitors["culture-matrix"]["spec"]
+    chosen = {name for name, service in services.items()
+              if selects(ours_monitor["selector"], service["metadata"]["labels"])}
+    assert chosen == set(PROCESSES)
+    (endpoint,) = ours_monitor["endpoints"]
+    for name in PROCESSES:
+        service = services[name]
+        assert service["metadata"]["labels"][ours_monitor["jobLabel"]] == "culture-matrix"
+        port = {p["name"]: p for p in service["spec"]["ports"]}[endpoint["port"]]
+        pod = ours(docs, "Deployment")[name]["spec"]["template"]["metadata"]["annotations"]
+        assert str(port["port"]) == pod["prometheus.io/port"], name
+        assert endpoint["path"] == pod["prometheus.io/path"], name
+    (broker,) = production_kind("RabbitmqCluster")
+    broker_monitor = monitors["broker"]["spec"]
+    operator_labels = dict(BROKER_LABELS, **{"app.kubernetes.io/name": broker})
+    assert selects(broker_monitor["selector"], operator_labels)
+    assert operator_labels[broker_monitor["jobLabel"]] == "rabbitmq"
+    assert broker_monitor["endpoints"] == [{"port": "prometheus", "path": "/metrics/per-object",
+                                            "interval": "15s"}]
+    # The chart's Prometheus finds monitors and rules by the same label.
+    (rule,) = production_kind("PrometheusRule").values()
+    release = {doc["metadata"]["labels"]["release"] for doc in list(monitors.values()) + [rule]}
+    assert len(release) == 1
+
+
+def test_the_prometheus_rule_is_alerts_yml():
+    (rule,) = production_kind("PrometheusRule").values()
+    assert rule["spec"]["groups"] == load_yaml(PROMETHEUS / "alerts.yml")["groups"]
