@@ -220,6 +220,19 @@ def test_each_process_has_its_own_least_privilege_broker_user():
     assert not of_kind(render("production"), "Secret"), "no Secret (no password) in git"
 
 
+def test_production_runs_the_engine_versions_the_tests_run():
+    """The local overlay (and compose, and CI) run one RabbitMQ and one PostgreSQL
+    major: the operators' clusters run those, not their own newer defaults."""
+    local = {name: s["spec"]["template"]["spec"]["containers"][0]["image"]
+             for name, s in of_kind(render("local"), "StatefulSet").items()}
+    (broker,) = production_kind("RabbitmqCluster").values()
+    (cluster,) = production_kind("Cluster").values()
+    assert broker["spec"]["image"] == local["rabbitmq"]
+    major = re.fullmatch(r"postgres:(\d+)[.\w-]*", local["postgres"]).group(1)
+    assert re.fullmatch(r"ghcr\.io/cloudnative-pg/postgresql:%s\.\d+[\w-]*" % major,
+                        cluster["spec"]["imageName"]), cluster["spec"]["imageName"]
+
+
 # --------------------------------------------------------------------------- database
 
 def test_the_database_is_a_three_instance_cluster_behind_a_pooler():
