@@ -461,6 +461,8 @@ def test_network_policies_allow_exactly_what_each_component_needs():
         ("broker scraped", prometheus, rabbit, 15692, "TCP", True),
         ("replication", instance, instance, 5432, "TCP", True),
         ("cnpg operator", pod("cnpg-system", {}), instance, 8000, "TCP", True),
+        ("cnpg operator sql", pod("cnpg-system", {}), instance, 5432, "TCP", True),
+        ("cnpg operator to pooler", pod("cnpg-system", {}), bouncer, 8000, "TCP", True),
         ("pooler to instance", bouncer, instance, 5432, "TCP", True),
         ("pooler scraped", prometheus, bouncer, 9127, "TCP", True)]
     cases += [("stranger to %s" % what, stranger, target, port, "TCP", False)
