@@ -22,9 +22,9 @@ import sys
 import jsonschema
 import pytest
 
-from tests.contracts.test_deploy import (DEPLOY, NAMESPACE, PROCESSES, PROMETHEUS, ROOT,
-                                         SERVICES, is_operator_kind, load_yaml, of_kind,
-                                         ours, render)
+from tests.contracts.test_deploy import (DEPLOY, K8S_VERSION, NAMESPACE, PROCESSES,
+                                         PROMETHEUS, ROOT, is_operator_kind, load_yaml,
+                                         of_kind, ours, render)
 
 CRDS = DEPLOY / "k8s" / "crds"
 BROKER_LABELS = {"app.kubernetes.io/component": "rabbitmq"}  # + name: the cluster's name
@@ -85,10 +85,19 @@ def crd_errors(doc):
     validator = jsonschema.Draft7Validator(schema)
     errors = ["%s: %s" % (".".join(map(str, error.absolute_path)) or "(top)", error.message)
               for error in validator.iter_errors(doc)]
-    name = doc["metadata"].get("name", "")
-    if not re.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", name):
-        errors.append("metadata.name %r is not a DNS subdomain" % name)
-    return errors
+    return errors + metadata_errors(doc["metadata"])
+
+
+def metadata_errors(metadata):
+    """A custom resource's metadata is an ObjectMeta, which the CRD schema leaves open:
+    check it strictly as a ConfigMap's (same ObjectMeta, Kubernetes' own schema)."""
+    import kubernetes_validate
+    try:
+        kubernetes_validate.validate({"apiVersion": "v1", "kind": "ConfigMap",
+                                      "metadata": metadata}, K8S_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        return ["metadata: %s: %s" % (".".join(map(str, exc.path)), exc.message)]
+    return []
 
 
 def operator_docs():
@@ -131,9 +140,12 @@ def test_the_crd_check_rejects_a_misspelt_field(kind, change, where):
     assert any(where in error for error in errors), errors
 
 
-def test_the_crd_check_rejects_a_wrong_type_and_a_missing_field():
+def test_the_crd_check_rejects_a_wrong_type_a_missing_field_and_bad_metadata():
     assert _broken("RabbitmqCluster", lambda spec: spec.update(replicas="3"))
     assert _broken("Cluster", lambda spec: spec.pop("instances"))
+    doc = copy.deepcopy(next(doc for doc in operator_docs() if doc["kind"] == "Policy"))
+    doc["metadata"]["lables"] = doc["metadata"].pop("labels")
+    assert any("lables" in error for error in crd_errors(doc)), crd_errors(doc)
 
 
 def test_the_crd_schemas_name_their_source():
