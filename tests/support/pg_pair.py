@@ -1,4 +1,4 @@
-"""A PostgreSQL 15 primary, its streaming standby and a TCP proxy in front, on this
+"""A PostgreSQL (15 here) primary, its streaming standby and a TCP proxy in front, on this
 machine beside its main cluster, for failover tests (issue 21).
 
     pair = PgPair(tmp_path).start()
@@ -29,12 +29,21 @@ from tests.support.system import free_port_block
 from tests.support.tcp_proxy import ProxyProcess
 from tests.support.waiting import wait_for
 
-BIN = Path(os.environ.get("CM_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _newest_bin():
+    """Debian's newest installed PostgreSQL (15 on this machine), as scripts/lib.sh picks
+    the version of the machine's cluster."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+BIN = Path(os.environ.get("CM_PG_BIN") or _newest_bin())
 OS_USER = "postgres"
 
 
 def available():
-    """Whether this machine can run a pair: the binaries and the postgres OS user."""
+    """Whether this machine can run a pair: the binaries, the postgres OS user, root."""
     try:
         pwd.getpwnam(OS_USER)
     except KeyError:
