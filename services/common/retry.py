@@ -1,12 +1,21 @@
 """Which database failures a whole unit of work may simply run again, and how long to
 wait between tries (issue 21: a PostgreSQL failover).
 
-A failure is transient when the transaction certainly did not commit and running the
-same work again later can succeed: the server went away (killed, shut down, promoted
-away from us, the connection cut), the server refused us for now (starting up, still
-a standby: read-only), or it chose our transaction as the loser of a serialization
-conflict or deadlock. A unique key violation, a domain error or a bug is not: the same
-work would fail the same way again.
+A failure is transient when running the same work again later can succeed: the server
+went away (killed, shut down, promoted away from us, the connection cut), the server
+refused us for now (starting up, still a standby: read-only), or it chose our
+transaction as the loser of a serialization conflict or deadlock. A unique key
+violation, a domain error or a bug is not: the same work would fail the same way again.
+
+One caveat the caller owns: a connection cut while COMMIT was on its way leaves the
+outcome unknown (it may have committed). Retrying is then safe only for work that
+notices it was already done (an idempotency key, an outbox row, a unique constraint
+on the business key), which is why the retry wraps a whole unit of work.
+
+pg8000 (1.31) reports a server that ends the session with a FATAL error (57P01 from
+pg_terminate_backend or a shutdown, 57P03 while starting) as InterfaceError("network
+error"): it keeps reading after the ErrorResponse and meets the closed socket, so the
+SQLSTATE is lost (tests/integration/test_pg_pair.py shows it). Both forms count here.
 
 SQLite's "database is locked" is not for this module (services/common/database.py
 queues SQLite writers itself): it is False here.
