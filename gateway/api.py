@@ -10,21 +10,25 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from eventlet.event import Event
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway import decoding, i18n, uploads
-from gateway.errors import ApiError, error_response, forbidden, invalid, json_response, unauthenticated
+from gateway.errors import (ApiError, error_response, forbidden, invalid, json_response,
+                            unauthenticated, unavailable)
 from gateway.guard import Guard
 from gateway.models import AuditEntry, IdempotentResponse
 from services.common import logs, metrics
 from services.common.clock import utcnow
 from services.common.dependencies import Database
 from services.common.errors import ServiceError
+from services.common.retry import is_transient
+from services.common.rpc import DATABASE_AWAY
 from services.common.web import Http, request_id_of
 
 log = logging.getLogger(__name__)
@@ -74,14 +78,23 @@ class ApiRoute(Http):
             response = error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
         except ServiceError as exc:
             response = error_response(exc.status, exc.code, exc.message, exc.details)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, self.url,
-                          extra={"correlation_id": request_id})
-            response = error_response(500, "INTERNAL", "internal error")
+        except Exception as exc:
+            response = self._unexpected(request, request_id, exc)
         response.headers["X-Request-ID"] = request_id
         metrics.HTTP_REQUESTS.labels(request.method, self.url, response.status_code).inc()
         metrics.HTTP_LATENCY.labels(request.method, self.url).observe(time.perf_counter() - started)
         return response
+
+    def _unexpected(self, request, request_id, exc):
+        if is_transient(exc):  # the gateway's own database failing over: try again soon
+            log.warning("database unavailable on %s %s: %s", request.method, self.url,
+                        exc.__class__.__name__, extra={"correlation_id": request_id})
+            error = unavailable("gateway", DATABASE_AWAY)
+            return error_response(error.status, error.code, error.message, error.details,
+                                  {"Retry-After": "1"})
+        log.exception("unhandled error on %s %s", request.method, self.url,
+                      extra={"correlation_id": request_id})
+        return error_response(500, "INTERNAL", "internal error")
 
     @staticmethod
     def localise(request, response):
@@ -219,8 +232,25 @@ class ApiRoute(Http):
             raise invalid({"Idempotency-Key": ["already used with another request body"]},
                           "Idempotency-Key reused with a different request")
         if first.status is None:
+            if self._take_over_stale(db, first):
+                return None  # its first request died unfinished: this one goes on
             raise ApiError(409, "CONFLICT", "a request with this Idempotency-Key is in progress")
         return json_response(first.status, json.loads(first.response))
+
+    def _take_over_stale(self, db, first):
+        """A reservation that no request can still be finishing (its gateway died, or
+        its database went away before the answer was stored) is taken over, by one
+        request only; the service dedupes the key too, so work that did land is not
+        done twice (API.md, Idempotency-Key)."""
+        lease = timedelta(seconds=max(30.0, 3 * self.container.config["CM"].rpc_timeout))
+        now = utcnow()
+        table = IdempotentResponse.__table__
+        with db.engine.begin() as conn:  # the first taker renews it: the next finds it fresh
+            taken = conn.execute(update(table).where(
+                table.c.user_id == first.user_id, table.c.key == first.key,
+                table.c.status.is_(None), table.c.created_at <= now - lease,
+            ).values(created_at=now))
+        return taken.rowcount == 1
 
     def _idempotent_finish(self, request, call, status, payload):
         key = request.headers.get("Idempotency-Key")

@@ -107,6 +107,7 @@ MESSAGES = {
     "no answer within %ss": "%s 秒内没有应答",
     "not running": "未在运行",
     "broker unreachable (%s)": "无法连接消息代理（%s）",
+    "its database is unavailable, try again shortly": "其数据库暂不可用，请稍后重试",
     "%s failed: %s": "%s 调用失败：%s",
 
     # identity ---------------------------------------------------------------------------

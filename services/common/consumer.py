@@ -13,6 +13,7 @@ from eventlet import semaphore
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import SharedExtension
 from nameko.messaging import Consumer
 
@@ -21,6 +22,8 @@ from services.common.database import forbid_open_transaction
 from services.common.dependencies import Database
 from services.common.events import UnknownEvent, read_envelope, spec_for
 from services.common.queue_consumers import ClusterQueueConsumer
+from services.common.rerun import run_again_later
+from services.common.retry import Retries
 from services.common.topology import event_queue, retry_queue
 from services.common.unit_of_work import AlreadyProcessed
 
@@ -99,18 +102,30 @@ class ReliableEventHandler(EventHandler):
             return
         context_data = {"correlation_id": envelope["correlation_id"],
                         "causation_id": envelope["event_id"]}
+        self._spawn(message, body, envelope, context_data, Retries())
+
+    def _spawn(self, message, body, envelope, context_data, retries):
+        def again():  # the same delivery, run whole once more (services.common.rerun)
+            self._spawn(message, body, envelope, context_data, retries)
         self.worker_slots.slots.acquire()  # blocks this consumer thread only, not RPCs
         try:
             self.container.spawn_worker(
                 self, (envelope,), {}, context_data=context_data,
                 handle_result=lambda worker_ctx, result=None, exc_info=None:
-                    self._after_worker(message, body, result, exc_info))
+                    self._after_worker(message, body, result, exc_info, retries, again))
+        except ContainerBeingKilled:
+            self.worker_slots.slots.release()
+            self.queue_consumer.requeue_message(message)
         except BaseException:
             self.worker_slots.slots.release()
             raise
 
-    def _after_worker(self, message, body, result, exc_info):
+    def _after_worker(self, message, body, result, exc_info, retries=None, again=None):
         self.worker_slots.slots.release()
+        if retries is not None and run_again_later(
+                self.container, retries, exc_info,
+                "%s.%s" % (self.container.service_name, self.event_type), again):
+            return result, exc_info  # a failover is no reason to spend a retry attempt
         if exc_info is not None and issubclass(exc_info[0], AlreadyProcessed):
             metrics.INBOX_DUPLICATES.labels(self.container.service_name, self.event_type).inc()
             exc_info = None  # a duplicate delivery: done before, acknowledge it

@@ -41,6 +41,13 @@ class Forbidden(ServiceError):
 
 
 @deserialize_to_instance
+class Unavailable(ServiceError):
+    """The service cannot do it now (its database kept failing over past the retries'
+    deadline, services.common.rerun): try again shortly. Answered 503."""
+    code, status = "SERVICE_UNAVAILABLE", 503
+
+
+@deserialize_to_instance
 class CallRefused(ServiceError):
     """An RPC without a valid signature (services.common.signing): refused before any
     worker runs. The gateway answers it as 403 FORBIDDEN: its own calls are always signed,

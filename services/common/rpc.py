@@ -7,6 +7,7 @@ arguments, or one seen before (a replay) is answered with CallRefused before any
 verified acting user rides in the worker's context data as `actor` and `actor_role`.
 """
 import logging
+import sys
 from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled, MalformedRequest
@@ -15,8 +16,10 @@ from nameko.rpc import (RPC_QUEUE_TEMPLATE, MethodProxy, Rpc, RpcConsumer, Servi
                         get_rpc_exchange)
 
 from services.common import signing
-from services.common.errors import CallRefused
+from services.common.errors import CallRefused, Unavailable
 from services.common.queue_consumers import ClusterQueueConsumer
+from services.common.rerun import run_again_later
+from services.common.retry import Retries, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +70,46 @@ class SignedRpc(Rpc):
         context_data.pop(signing.HEADER, None)  # the workers see who acts, not the signature
         context_data["actor"] = actor.get("username") or ""
         context_data["actor_role"] = actor.get("role") or ""
+        self._spawn(message, args, kwargs, context_data, Retries())
+
+    def _spawn(self, message, args, kwargs, context_data, retries):
         try:
-            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
-                                        handle_result=partial(self.handle_result, message))
+            self.container.spawn_worker(
+                self, args, kwargs, context_data=context_data,
+                handle_result=partial(self._settle, message, args, kwargs, context_data, retries))
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
 
+    def _settle(self, message, args, kwargs, context_data, retries, worker_ctx, result,
+                exc_info):
+        """Answer the call, unless a transient database failure means running it again
+        (services.common.rerun); past the retries' deadline that failure is answered as
+        Unavailable (503), which a caller may retry."""
+        what = "%s.%s" % (self.container.service_name, self.method_name)
+        if run_again_later(self.container, retries, exc_info, what,
+                           lambda: self._spawn(message, args, kwargs, context_data, retries)):
+            return result, exc_info
+        if exc_info is not None:
+            exc_info = _unavailable(self.container.service_name, exc_info)
+        return self.handle_result(message, worker_ctx, result, exc_info)
+
 
 signed_rpc = SignedRpc.decorator
+
+
+def _unavailable(service, exc_info):
+    """exc_info, when it is the transient failure the reruns could not get past, as
+    Unavailable; anything else (a domain error on a later run) is left as it is."""
+    if not is_transient(exc_info[1]):
+        return exc_info
+    try:
+        raise Unavailable("%s is unavailable: %s" % (service, DATABASE_AWAY),
+                          {"service": service}) from exc_info[1]
+    except Unavailable:
+        return sys.exc_info()
+
+
+DATABASE_AWAY = "its database is unavailable, try again shortly"
 
 
 class SignedMethodProxy(MethodProxy):

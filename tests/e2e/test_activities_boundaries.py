@@ -105,3 +105,40 @@ def test_feedback_is_for_approved_activities_from_workers_of_their_union(world, 
     assert second.status_code == 200 and second.json()["replaced"] is True
     summary = world.as_user("ua_power").get(path).json()
     assert summary["responses"] == 1 and summary["distribution"]["5"] == 1
+
+
+def _reservation(world, key, age_seconds):
+    """Make the stored answer of `key` an unfinished reservation `age_seconds` old, as a
+    request leaves it when the gateway's database went away before the answer was kept."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import create_engine, text
+    engine = create_engine(world.system.database_url("gateway"))
+    with engine.begin() as conn:
+        changed = conn.execute(text(
+            "UPDATE idempotency_keys SET status = NULL, response = NULL, created_at = :at "
+            "WHERE key = :key"), {"key": key, "at": datetime.now(timezone.utc)
+                                  - timedelta(seconds=age_seconds)}).rowcount
+    engine.dispose()
+    assert changed == 1
+
+
+def test_a_key_left_unfinished_is_taken_over_once_its_lease_is_over(world):
+    key = "unfinished-%s" % uuid.uuid4().hex
+    union = world.unions["power"]["id"]
+    body = activity_body(union, title="职工拔河赛-%s" % key[-6:], category="sports")
+    reporter = world.as_user("ua_power")
+    first = reporter.post("/api/v1/activities", body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    _reservation(world, key, age_seconds=5)  # another request may still be finishing
+    busy = reporter.post("/api/v1/activities", body, headers={"Idempotency-Key": key})
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "CONFLICT", busy.text
+    _reservation(world, key, age_seconds=3600)  # nobody is: the retry goes on
+    retried = reporter.post("/api/v1/activities", body, headers={"Idempotency-Key": key})
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["id"] == first.json()["id"]  # the service knew the key: no twin
+    replay = reporter.post("/api/v1/activities", body, headers={"Idempotency-Key": key})
+    assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
+    titles = [item["title"] for item in world.system.client().get(
+        "/api/v1/activities", union_id=union, limit=500).json()["items"]]
+    assert titles.count(body["title"]) == 1

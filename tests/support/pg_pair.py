@@ -119,7 +119,8 @@ class PgPair:
             "listen_addresses": "'127.0.0.1'", "port": self.primary_port,
             "unix_socket_directories": "'%s'" % self.root, "wal_level": "replica",
             "max_wal_senders": 5, "hot_standby": "on", "fsync": "off",
-            "full_page_writes": "off", "shared_buffers": "16MB", "max_connections": 50,
+            "full_page_writes": "off", "shared_buffers": "16MB",
+            "max_connections": 200,  # a whole system: five processes of a dozen each
             "wal_sender_timeout": "5s", "wal_receiver_status_interval": "1s",
             # the standby asks again soon after losing the primary (default 5 s)
             "wal_retrieve_retry_interval": "200ms",

@@ -172,3 +172,52 @@ def test_retries_deadline_counts_from_creation():
     retries = Retries(deadline_seconds=25, clock=clock)
     clock.now += 25
     assert retries.next_delay() is None
+
+
+class _Container:
+    """Runs a managed thread at once (the wait is the rerun's own business)."""
+
+    def __init__(self):
+        self.spawned = []
+
+    def spawn_managed_thread(self, run, identifier=None):
+        self.spawned.append(identifier)
+
+
+def _exc_info(exc):
+    try:
+        raise exc
+    except BaseException:
+        import sys
+        return sys.exc_info()
+
+
+def test_a_transient_failure_is_run_again_until_the_deadline():
+    from services.common.rerun import run_again_later
+    now = [0.0]
+    retries = Retries(deadline_seconds=1.0, clock=lambda: now[0], jitter=lambda a, b: 0.0)
+    container = _Container()
+    cut = _exc_info(ConnectionResetError("the server went away"))
+    assert run_again_later(container, retries, cut, "activities.approve", lambda: None)
+    assert container.spawned == ["rerun of activities.approve"]
+    now[0] = 1.5  # past the deadline: answered as it is (the caller maps it to 503)
+    assert not run_again_later(container, retries, cut, "activities.approve", lambda: None)
+    assert len(container.spawned) == 1
+
+
+def test_a_lasting_failure_or_success_is_not_run_again():
+    from services.common.rerun import run_again_later
+    container = _Container()
+    for exc_info in (None, _exc_info(ValueError("a bug")), _exc_info(KeyError("x"))):
+        assert not run_again_later(container, Retries(), exc_info, "x.y", lambda: None)
+    assert container.spawned == []
+
+
+def test_an_rpc_past_its_reruns_is_answered_unavailable():
+    from services.common.errors import Unavailable
+    from services.common.rpc import _unavailable
+    (kind, exc, _) = _unavailable("subsidies", _exc_info(ConnectionResetError("gone")))
+    assert kind is Unavailable and exc.status == 503 and exc.details == {"service": "subsidies"}
+    assert "its database is unavailable" in exc.message
+    lasting = _exc_info(ValueError("a bug"))
+    assert _unavailable("subsidies", lasting) is lasting
