@@ -59,11 +59,15 @@ def report_many(world, count, concurrency):
 def wait_quiet(system, timeout=300):
     """Until every queue of the system is empty: reporting N activities leaves N
     activity_reported events for notify, and approvals must not queue behind them."""
+    arguments = ["list_queues", "--no-table-headers", "-p", system.broker.vhost,
+                 "messages_ready", "messages_unacknowledged"]
+
     def quiet():
-        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "--no-table-headers", "-p",
-                              system.broker.vhost,
-                              "messages_ready", "messages_unacknowledged"],
-                             capture_output=True, text=True, check=True).stdout
+        if hasattr(system.broker, "ctl"):  # a cluster's (tests/support/rabbit_cluster.py)
+            out = system.broker.ctl(*arguments)
+        else:
+            out = subprocess.run(["rabbitmqctl", "-q"] + arguments, capture_output=True,
+                                 text=True, check=True).stdout
         return all(int(n) == 0 for line in out.splitlines() for n in line.split())
     wait_for(quiet, timeout, "the queues to drain", interval=0.5)
 
