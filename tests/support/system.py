@@ -69,16 +69,24 @@ class Broker:
         self.vhost = "cmtest-%s" % uuid.uuid4().hex[:10]
         self.passwords = {process: uuid.uuid4().hex for process in broker_users.PROCESSES}
         self.tester = ("%s-tester" % self.vhost, uuid.uuid4().hex)
+        # users, permissions, the quorum policy and the dead-letter store, as scripts/start
         document = broker_users.definitions(self.vhost, self.passwords, [self.tester])
         self.users = [user["name"] for user in document["users"]]
         with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
             json.dump(document, handle)
             handle.flush()
             os.chmod(handle.name, 0o644)  # rabbitmqctl's CLI may read it as another user
-            rabbitmqctl("import_definitions", handle.name)
-        base = "amqp://127.0.0.1:5672/%s" % self.vhost
+            self.ctl("import_definitions", handle.name)
+        base = self.base_uri()
         self.uri = broker_users.uri_for(base, *self.tester)
         self.process_uris = broker_users.uris(base, self.passwords)
+
+    def base_uri(self):
+        """The broker's address without credentials (nodes separated by ;)."""
+        return "amqp://127.0.0.1:5672/%s" % self.vhost
+
+    def ctl(self, *args):
+        return rabbitmqctl(*args)
 
     def uri_of(self, process):
         """The broker URI of one process (gateway, a service, or "tools")."""
@@ -86,8 +94,8 @@ class Broker:
 
     def queue_counts(self, name):
         """(ready, unacknowledged, consumers) of a queue, or None when it does not exist."""
-        out = rabbitmqctl("list_queues", "-p", self.vhost, "name", "messages_ready",
-                          "messages_unacknowledged", "consumers")
+        out = self.ctl("list_queues", "-p", self.vhost, "name", "messages_ready",
+                       "messages_unacknowledged", "consumers")
         for line in out.splitlines():
             parts = line.split("\t")
             if parts and parts[0] == name:
