@@ -57,7 +57,7 @@ def gateway_nodes(system):
 def test_a_season_through_two_node_kills_loses_and_doubles_nothing(clustered, nodes):
     system = clustered()
     kills = node_kills(system, nodes)
-    stream = run_season(build_world(system), kills, approvals=45, clients=3)
+    stream = run_season(build_world(system), kills, approvals=30, clients=3)
     assert_whole(reconcile(stream, timeout=240))
     first, second = kills
     assert first.name not in {"cmq%d" % n for n in first.observed}, \
