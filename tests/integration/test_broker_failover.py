@@ -25,3 +25,35 @@ def test_every_process_begins_when_the_first_node_listed_is_down(fresh_system):
     result = reconcile(stream)
     assert result["lost"] == 0 and result["duplicated"] == 0, result
     assert result["decisions"] == result["approvals"] == 6, result
+
+
+def _ensure_rabbitmq(uri):
+    """scripts/lib.sh's broker check, as scripts/start runs it, for CM_AMQP_URI=uri."""
+    import os
+    import subprocess
+    from pathlib import Path
+    lib = Path(__file__).resolve().parents[2] / "scripts" / "lib.sh"
+    return subprocess.run(["bash", "-c", 'source "$1" && ensure_rabbitmq', "_", str(lib)],
+                          env=dict(os.environ, CM_AMQP_URI=uri), capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_start_commands_broker_check_takes_a_cluster_uri():
+    import subprocess
+    import uuid
+    vhost = "cmtest-start-%s" % uuid.uuid4().hex[:8]
+    silent = free_port_block(2)  # two ports nothing listens on
+    dead = ["amqp://u:p@127.0.0.1:%d/%s" % (port, vhost) for port in (silent, silent + 1)]
+    live = "amqp://u:p@127.0.0.1:5672/%s" % vhost
+    try:
+        checked = _ensure_rabbitmq("%s;%s" % (dead[0], live))  # one live node is enough
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        vhosts = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True,
+                                text=True, timeout=60).stdout.split()
+        assert vhost in vhosts  # made on the live node's broker
+        refused = _ensure_rabbitmq(";".join(dead))
+        assert refused.returncode != 0
+        assert "scripts/rabbit_cluster start" in refused.stdout + refused.stderr
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True,
+                       timeout=60)
