@@ -13,6 +13,16 @@ def pytest_addoption(parser):
                      help="the database the services use in integration and e2e tests")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass (scripts/test) runs again only what the database can change."""
+    if config.getoption("--backend") != "postgres":
+        return
+    again = pytest.mark.skip(reason="backend-independent: runs in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("one_backend"):
+            item.add_marker(again)
+
+
 @pytest.fixture(scope="session")
 def backend(request):
     return request.config.getoption("--backend")

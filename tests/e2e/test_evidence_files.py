@@ -7,11 +7,14 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from services.common.clock import local_today
 from tests.support import files
 from tests.support.world import activity_body
+
+pytestmark = pytest.mark.one_backend  # the database plays no part here that differs
 
 MIB = 1024 * 1024
 

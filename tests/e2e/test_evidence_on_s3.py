@@ -15,6 +15,8 @@ from tests.support.system import System
 from tests.support.waiting import wait_for
 from tests.support.world import activity_body, build_world
 
+pytestmark = pytest.mark.one_backend  # the database plays no part here that differs
+
 
 @pytest.fixture(scope="module")
 def s3_system(seaweed, tmp_path_factory, backend):  # noqa: F811

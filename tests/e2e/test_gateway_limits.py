@@ -2,9 +2,12 @@
 import signal
 import time
 
+import pytest
 import requests
 
 from tests.support.system import ADMIN
+
+pytestmark = pytest.mark.one_backend  # the database plays no part here that differs
 
 
 def test_rate_limits_per_user_and_per_address(fresh_system):

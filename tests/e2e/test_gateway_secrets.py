@@ -12,6 +12,8 @@ import requests
 from gateway.main import ADMIN_PASSWORD_FILE
 from tests.support.system import ROOT, SERVICES
 
+pytestmark = pytest.mark.one_backend  # the database plays no part here that differs
+
 
 def refusal_of(tmp_path, **env):
     """The gateway's exit code and output when started with these settings (it refuses

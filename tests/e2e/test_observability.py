@@ -2,10 +2,13 @@
 every log line is JSON, and one request's id appears in the logs of every service it touched."""
 import json
 
+import pytest
 import requests
 
 from tests.support.waiting import wait_for
 from tests.support.world import activity_body
+
+pytestmark = pytest.mark.one_backend  # the database plays no part here that differs
 
 PROCESSES = ("gateway", "activities", "subsidies", "library", "notify")
 
