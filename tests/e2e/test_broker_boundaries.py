@@ -20,6 +20,8 @@ from services.common.errors import CallRefused
 from tests.support.system import rabbitmqctl
 from tests.support.world import activity_body
 
+pytestmark = pytest.mark.one_backend  # signatures and broker users: no database part differs
+
 REFUSALS = (amqp.exceptions.AccessRefused, amqp.exceptions.NotAllowed)
 
 
