@@ -1,9 +1,14 @@
 """CM_AMQP_URI naming several nodes: every process begins on a live one, whichever is
 listed first (kombu tries the alternates in turn; nameko's own consumers and publishers
 build their connections from the same URI)."""
+import pytest
+
 from tests.support.stream import Stream, reconcile
 from tests.support.system import free_port_block
 from tests.support.world import build_world
+
+# the broker's addresses: the database plays no part here that differs
+pytestmark = pytest.mark.one_backend
 
 
 def dead_node_first(uri):

@@ -4,12 +4,16 @@ once they are empty; nothing written before or after the switch is lost or doubl
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.stream import Stream, reconcile
 from tests.support.system import ROOT, SERVICES
 from tests.support.waiting import wait_for
 from tests.support.world import build_world
 from tests.integration.test_quorum_queues import queue_types
 
+# queue types are the broker's: the database plays no part here that differs
+pytestmark = pytest.mark.one_backend
 
 OURS = ("activities.", "subsidies.", "library.", "notify.", "rpc-")
 

@@ -1,9 +1,14 @@
 """Quorum queues, switched on by config for clustered brokers, carry the same pipeline."""
 import subprocess
 
+import pytest
+
 from tests.support.stream import Stream, reconcile
 from tests.support.waiting import wait_for
 from tests.support.world import build_world
+
+# queue types are the broker's: the database plays no part here that differs
+pytestmark = pytest.mark.one_backend
 
 
 def queue_types(vhost):
