@@ -121,8 +121,10 @@ class SeaweedS3:
         client.list_objects_v2(Bucket=self.bucket)
         return "ready"
 
-    def stop(self, grace=20):
-        """SIGTERM (weed shuts its parts down in turn), then SIGKILL after `grace` seconds."""
+    def stop(self, grace=3):
+        """SIGTERM (weed shuts its parts down in turn), then SIGKILL after `grace` seconds:
+        a test's server and its data go together, and weed may wait 20 s on a connection
+        that a test broke off on purpose."""
         if self.process is None:
             return
         if self.process.poll() is None:

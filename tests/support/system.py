@@ -1,6 +1,7 @@
 """A whole system of real processes on a private vhost and data dir (and PostgreSQL
 databases when the suite runs on PostgreSQL), for tests that go through the gateway
 or kill processes for real."""
+import atexit
 import json
 import os
 import random
@@ -59,6 +60,95 @@ def rabbitmqctl(*args):
                           text=True, timeout=60).stdout
 
 
+class VhostPool:
+    """The local broker's test vhosts, made several in one rabbitmqctl call and deleted
+    several at a time in the background: each call costs the start of an Erlang VM (most
+    of a second, on a core the next system's processes need), and a suite makes over a
+    hundred systems. What is left is deleted when the suite's process ends."""
+    BATCH = 8
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.ready, self.retired, self.deleting = [], [], []
+        atexit.register(self.close)
+
+    def take(self):
+        with self.lock:
+            if not self.ready:
+                self.ready = [fresh_vhost() for _ in range(self.BATCH)]
+                import_definitions(rabbitmqctl, merged([made[3] for made in self.ready]))
+            return self.ready.pop()
+
+    def retire(self, vhost, users):
+        with self.lock:
+            self.retired.append((vhost, users))
+            if len(self.retired) >= self.BATCH:
+                self.deleting.append(subprocess.Popen(
+                    deletion(self.retired), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL))
+                self.retired = []
+            self.deleting = [process for process in self.deleting if process.poll() is None]
+
+    def close(self):
+        with self.lock:
+            left = self.retired + [(made[0], users_of(made[3])) for made in self.ready]
+            self.retired, self.ready = [], []
+            for process in self.deleting:
+                process.wait(timeout=120)
+            if left:
+                subprocess.run(deletion(left), capture_output=True, timeout=120)
+
+
+def fresh_vhost():
+    """(vhost, each process's password, the suite's own user, the definitions document):
+    users, permissions, the quorum policy and the dead-letter store, as scripts/start."""
+    from scripts import broker_users
+    vhost = "cmtest-%s" % uuid.uuid4().hex[:10]
+    passwords = {process: uuid.uuid4().hex for process in broker_users.PROCESSES}
+    tester = ("%s-tester" % vhost, uuid.uuid4().hex)
+    return vhost, passwords, tester, broker_users.definitions(vhost, passwords, [tester])
+
+
+def merged(documents):
+    """One definitions document of several (import_definitions adds, never replaces)."""
+    whole = {}
+    for document in documents:
+        for key, items in document.items():
+            whole.setdefault(key, []).extend(items)
+    return whole
+
+
+def import_definitions(ctl, document):
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        json.dump(document, handle)
+        handle.flush()
+        os.chmod(handle.name, 0o644)  # rabbitmqctl's CLI may read it as another user
+        ctl("import_definitions", handle.name)
+
+
+def users_of(document):
+    return [user["name"] for user in document["users"]]
+
+
+def deletion(vhosts):
+    """One rabbitmqctl call deleting these (vhost, users) pairs."""
+    return ["rabbitmqctl", "-q", "eval", deletion_expression(vhosts)]
+
+
+def deletion_expression(vhosts):
+    """The Erlang expression that deletes these (vhost, users) pairs, each part whatever
+    became of the others (a vhost deleted already, say)."""
+    calls = []
+    for vhost, users in vhosts:
+        calls.append('rabbit_vhost:delete(<<"%s">>, <<"cm-tests">>)' % vhost)
+        calls.extend('rabbit_auth_backend_internal:delete_user(<<"%s">>, <<"cm-tests">>)'
+                     % user for user in users)
+    return "%s, ok." % ", ".join("catch %s" % call for call in calls)
+
+
+POOL = VhostPool()
+
+
 class Broker:
     """A private vhost on the local RabbitMQ, with one user per process (least privilege,
     scripts/broker_users.py) and the suite's own all-powerful user for what tests do on
@@ -66,20 +156,14 @@ class Broker:
 
     def __init__(self):
         from scripts import broker_users
-        self.vhost = "cmtest-%s" % uuid.uuid4().hex[:10]
-        self.passwords = {process: uuid.uuid4().hex for process in broker_users.PROCESSES}
-        self.tester = ("%s-tester" % self.vhost, uuid.uuid4().hex)
-        # users, permissions, the quorum policy and the dead-letter store, as scripts/start
-        document = broker_users.definitions(self.vhost, self.passwords, [self.tester])
-        self.users = [user["name"] for user in document["users"]]
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-            json.dump(document, handle)
-            handle.flush()
-            os.chmod(handle.name, 0o644)  # rabbitmqctl's CLI may read it as another user
-            self.ctl("import_definitions", handle.name)
+        self.vhost, self.passwords, self.tester, document = self.provision()
+        self.users = users_of(document)
         base = self.base_uri()
         self.uri = broker_users.uri_for(base, *self.tester)
         self.process_uris = broker_users.uris(base, self.passwords)
+
+    def provision(self):
+        return POOL.take()
 
     def base_uri(self):
         """The broker's address without credentials (nodes separated by ;)."""
@@ -103,12 +187,7 @@ class Broker:
         return None
 
     def delete(self):
-        # one CLI call (each costs the start of an Erlang VM, most of a second)
-        names = ", ".join('<<"%s">>' % name for name in self.users)
-        subprocess.run(["rabbitmqctl", "-q", "eval",
-                        "rabbit_vhost:delete(<<\"%s\">>, <<\"cm-tests\">>), "
-                        "[rabbit_auth_backend_internal:delete_user(U, <<\"cm-tests\">>)"
-                        " || U <- [%s]]." % (self.vhost, names)], capture_output=True, timeout=60)
+        POOL.retire(self.vhost, self.users)
 
 
 class Postgres:
