@@ -12,7 +12,6 @@ import secrets
 import sys
 from pathlib import Path
 
-from nameko.cli.run import run
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,7 @@ from services.common.clock import utcnow
 from services.common.settings import nameko_config, settings_or_exit
 from services.common.database import make_engine
 from services.common.migrate import migrate
+from services.common.runner import run_then_exit
 
 log = logging.getLogger(__name__)
 ADMIN_PASSWORD_FILE = "admin-password"  # in the data dir, when CM_ADMIN_PASSWORD is unset
@@ -116,4 +116,4 @@ def main():
     config = nameko_config("gateway", settings)
     config["JWT_SECRET"] = auth.signing_secret(settings)
     log.info("gateway listening on %s", config["WEB_SERVER_ADDRESS"])
-    run([Service], config)
+    run_then_exit([Service], config)
