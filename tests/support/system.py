@@ -60,6 +60,30 @@ def rabbitmqctl(*args):
                           text=True, timeout=60).stdout
 
 
+class Background:
+    """Clean-up commands left running; the suite's process waits for them at its end."""
+
+    def __init__(self):
+        self.running = []
+        atexit.register(self.wait)
+
+    def start(self, command):
+        self.running = [process for process in self.running if process.poll() is None]
+        self.running.append(subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=dict(os.environ, PGCONNECT_TIMEOUT="10")))
+
+    def wait(self):
+        for process in self.running:
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+BACKGROUND = Background()
+
+
 class VhostPool:
     """The local broker's test vhosts, made several in one rabbitmqctl call and deleted
     several at a time in the background: each call costs the start of an Erlang VM (most
@@ -69,7 +93,7 @@ class VhostPool:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.ready, self.retired, self.deleting = [], [], []
+        self.ready, self.retired = [], []
         atexit.register(self.close)
 
     def take(self):
@@ -83,18 +107,14 @@ class VhostPool:
         with self.lock:
             self.retired.append((vhost, users))
             if len(self.retired) >= self.BATCH:
-                self.deleting.append(subprocess.Popen(
-                    deletion(self.retired), stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL))
+                BACKGROUND.start(deletion(self.retired))
                 self.retired = []
-            self.deleting = [process for process in self.deleting if process.poll() is None]
 
     def close(self):
         with self.lock:
             left = self.retired + [(made[0], users_of(made[3])) for made in self.ready]
             self.retired, self.ready = [], []
-            for process in self.deleting:
-                process.wait(timeout=120)
+            BACKGROUND.wait()
             if left:
                 subprocess.run(deletion(left), capture_output=True, timeout=120)
 
@@ -206,15 +226,19 @@ class Postgres:
                                       database="%s_%s" % (self.prefix, service))
 
     def drop(self):
+        """The databases are found now and dropped in the background (psql, one call):
+        a drop takes most of a second, and the next system need not wait for it."""
         from sqlalchemy import create_engine, text
         engine = create_engine(self.SERVER.replace("postgresql://", "postgresql+pg8000://")
                                + "/postgres", isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
                                  {"p": self.prefix + "_%"}).scalars().all()
-            for name in names:
-                conn.execute(text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name))
         engine.dispose()
+        if names:
+            drops = [arg for name in names
+                     for arg in ("-c", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)]
+            BACKGROUND.start(["psql", "-q", self.SERVER + "/postgres", *drops])
 
 
 class System:
