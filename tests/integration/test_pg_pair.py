@@ -52,7 +52,7 @@ def database(pair):
         conn.execute(text("CREATE TABLE rows (id INTEGER PRIMARY KEY, note TEXT)"))
     yield engine
     engine.dispose()
-    postgres.drop()  # through the proxy: after a failover, on the promoted standby
+    postgres.drop(wait=True)  # through the proxy: after a failover, on the promoted standby
     assert not _databases_like(pair, postgres.prefix)
 
 

@@ -72,6 +72,7 @@ class Background:
         self.running.append(subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=dict(os.environ, PGCONNECT_TIMEOUT="10")))
+        return self.running[-1]
 
     def wait(self):
         for process in self.running:
@@ -225,9 +226,10 @@ class Postgres:
         return make_url(self.url).set(drivername="postgresql+pg8000",
                                       database="%s_%s" % (self.prefix, service))
 
-    def drop(self):
+    def drop(self, wait=False):
         """The databases are found now and dropped in the background (psql, one call):
-        a drop takes most of a second, and the next system need not wait for it."""
+        a drop takes most of a second, and the next system need not wait for it
+        (`wait`: unless the caller checks that they are gone)."""
         from sqlalchemy import create_engine, text
         engine = create_engine(self.SERVER.replace("postgresql://", "postgresql+pg8000://")
                                + "/postgres", isolation_level="AUTOCOMMIT")
@@ -238,7 +240,9 @@ class Postgres:
         if names:
             drops = [arg for name in names
                      for arg in ("-c", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)]
-            BACKGROUND.start(["psql", "-q", self.SERVER + "/postgres", *drops])
+            dropping = BACKGROUND.start(["psql", "-q", self.SERVER + "/postgres", *drops])
+            if wait:
+                dropping.wait(timeout=120)
 
 
 class System:
